@@ -1,0 +1,76 @@
+/**
+ * Stable error codes. Codes are API (branch on them); messages may improve between releases.
+ * Each code has an entry in docs/reference/errors.md.
+ */
+export type AofErrorCode =
+  /** Another process (or another `openAof` in this process) holds the directory's lock. */
+  | 'AOF_LOCKED'
+  /** A record in the middle of the log is not valid JSON, or a file that is not the last ends mid-record. */
+  | 'AOF_CORRUPT'
+  /** The last incr file ends with a torn (incomplete) record and `loadTruncated` is false. */
+  | 'AOF_TRUNCATED'
+  /** The manifest is missing a file, malformed, or lists a file that does not exist. */
+  | 'AOF_MANIFEST_INVALID'
+  /** A read, write, fsync or rename failed (ENOSPC, EIO, EACCES, ...); the Node error is `cause`. */
+  | 'AOF_IO'
+  /** The log was used after `close()`. */
+  | 'AOF_CLOSED'
+  /** A value JSON cannot hold faithfully (cycle, BigInt, ...) was appended; nothing was written. */
+  | 'AOF_NOT_SERIALIZABLE'
+  /** `rewrite()` was called while another rewrite was still running. */
+  | 'AOF_REWRITE_IN_PROGRESS'
+  /** A rewrite failed; the previous files are kept and still load. */
+  | 'AOF_REWRITE_FAILED'
+  /** The stored state's version differs and could not be migrated (adapters). */
+  | 'AOF_MIGRATE_FAILED'
+  /** The store was wired up wrongly (for example the root reducer is not wrapped with `withAof`). */
+  | 'AOF_SETUP'
+
+/** Where in the store directory an error was found. */
+export interface AofErrorLocation {
+  /** Absolute path of the file concerned. */
+  file?: string
+  /** 1-based line number in `file`. */
+  line?: number
+  /** Byte offset in `file` where the problem starts. */
+  offset?: number
+}
+
+/**
+ * The one error class of aof-persist. `code` is stable; `cause` carries the underlying Node
+ * error when there is one; `file`, `line` and `offset` say where the problem is.
+ */
+export class AofError extends Error {
+  override readonly name = 'AofError'
+  readonly code: AofErrorCode
+  readonly file: string | undefined
+  readonly line: number | undefined
+  readonly offset: number | undefined
+
+  constructor(
+    code: AofErrorCode,
+    message: string,
+    options: AofErrorLocation & { cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.file = options.file
+    this.line = options.line
+    this.offset = options.offset
+  }
+}
+
+/** True when `err` is an {@link AofError}, optionally with the given code. */
+export function isAofError(err: unknown, code?: AofErrorCode): err is AofError {
+  return err instanceof AofError && (code === undefined || err.code === code)
+}
+
+/** Wraps a Node I/O error as `AOF_IO`, naming the operation, the file and what to do next. */
+export function ioError(op: string, file: string, cause: unknown, next?: string): AofError {
+  const reason = (cause as NodeJS.ErrnoException | undefined)?.code ?? String(cause)
+  return new AofError(
+    'AOF_IO',
+    `${op} failed for ${file}: ${reason}.${next ? ` ${next}` : ''}`,
+    { file, cause },
+  )
+}

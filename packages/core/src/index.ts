@@ -1,0 +1,23 @@
+// The public API of @aof-persist/core: every exported name is listed here, nothing else is.
+export { openAof } from './aof.js'
+export { AofError, isAofError } from './errors.js'
+export { checkAof, readAofEntries } from './reader.js'
+export { fixAof, truncateAofToTimestamp } from './repair.js'
+export { findUnserializable } from './record.js'
+
+export type { AofErrorCode, AofErrorLocation } from './errors.js'
+export type { Unserializable } from './record.js'
+export type {
+  Aof,
+  AofCut,
+  AofEntry,
+  AofFileReport,
+  AofOptions,
+  AofProblem,
+  AofReport,
+  AofStats,
+  AofStatus,
+  FsyncPolicy,
+  ManifestEntry,
+  ReadAofOptions,
+} from './types.js'

@@ -1,0 +1,246 @@
+import type { AofError } from './errors.js'
+
+/**
+ * When appended records reach the disk, named after redis.conf's `appendfsync`:
+ * - `always`: written and fdatasync'd before `append` returns (survives power loss).
+ * - `everysec`: written to the OS by the end of the event-loop turn (survives a process
+ *   crash), fdatasync'd off the main thread about once a second (power loss costs at most ~1 s).
+ * - `no`: written by the end of the turn; when it reaches the platter is up to the OS.
+ */
+export type FsyncPolicy = 'always' | 'everysec' | 'no'
+
+/** Lifecycle of an {@link Aof}. */
+export type AofStatus = 'open' | 'closing' | 'closed'
+
+/** Options of {@link openAof}, named after redis.conf. */
+export interface AofOptions<A = unknown> {
+  /** The store directory. Created (mode 0700) when missing. */
+  dir: string
+  /**
+   * Prefix of every file in `dir`, like redis.conf's `appendfilename`. A plain name, not a path.
+   * @default 'appendonly.aof'
+   */
+  fileName?: string
+  /**
+   * The fsync policy, like redis.conf's `appendfsync`.
+   * @default 'everysec'
+   */
+  fsync?: FsyncPolicy
+  /**
+   * Automatic rewrite when the log has grown by this percentage over the size of the base
+   * after the last rewrite (redis.conf `auto-aof-rewrite-percentage`). 0 disables automatic
+   * rewrites. Needs `snapshot`.
+   * @default 100
+   */
+  autoRewritePercentage?: number
+  /**
+   * No automatic rewrite while base + incr files are smaller than this many bytes
+   * (redis.conf `auto-aof-rewrite-min-size`). The default keeps start-up replay of a desktop
+   * app's log short; see docs/learn/rewrite.md for the measurement behind it.
+   * @default 4194304 (4 MiB)
+   */
+  autoRewriteMinSize?: number
+  /**
+   * When the last incr file ends with a torn record (a crash in the middle of a write), cut it
+   * back to the last complete record and go on (redis.conf `aof-load-truncated`). When false,
+   * `openAof` throws `AOF_TRUNCATED` instead.
+   * @default true
+   */
+  loadTruncated?: boolean
+  /**
+   * Write `#TS:<unix seconds>` annotation lines whenever the second changes, so
+   * `aof truncate-to-timestamp` can restore a point in time (redis.conf `aof-timestamp-enabled`).
+   * @default false
+   */
+  timestamps?: boolean
+  /**
+   * Returns the snapshot action used by automatic rewrites. Called at the moment the new incr
+   * file starts; its result must reflect exactly the records appended before that moment.
+   * Without it there are no automatic rewrites.
+   */
+  snapshot?: () => A
+  /** Receives errors that happen off the caller's stack (background writes, fsyncs, rewrites). */
+  onError?: (err: AofError) => void
+}
+
+/** The analog of Redis's `INFO persistence`, returned by {@link Aof.stats}. */
+export interface AofStats {
+  /** Lifecycle status. */
+  status: AofStatus
+  /** The fsync policy in force. */
+  fsync: FsyncPolicy
+  /** Bytes of base + incr files, counting what is still buffered (equal to their size on disk after `flush()`). */
+  currentSize: number
+  /** Size of base + incr files right after the last rewrite (or at open): the growth reference. */
+  baseSize: number
+  /** Bytes appended but not yet written to the OS. */
+  bufferLength: number
+  /** Records appended since open. */
+  appended: number
+  /** True while a rewrite runs. */
+  rewriteInProgress: boolean
+  /** Rewrites started since open (manual and automatic). */
+  rewrites: number
+  /** Rewrites that failed in a row; at 3 or more automatic rewrites back off (1, 2, 4 ... 60 min). */
+  rewritesConsecutiveFailures: number
+  /** Outcome of the last rewrite: `'ok'` also when none has run yet. */
+  lastRewriteStatus: 'ok' | 'err'
+  /** Milliseconds the last rewrite took, -1 when none has run. */
+  lastRewriteTimeMs: number
+  /** `'err'` while the last write or fsync failed and has not succeeded since. */
+  lastWriteStatus: 'ok' | 'err'
+  /** The last write or fsync error, until a write succeeds again. */
+  lastWriteError: AofError | null
+  /** True while a background fdatasync is running (everysec). */
+  pendingFsync: boolean
+  /** Times the once-a-second fdatasync was due while the previous one was still running (a slow disk). */
+  delayedFsyncs: number
+  /** Unix time (ms) of the last completed fdatasync, 0 when none. */
+  lastFsyncAt: number
+  /** Set when opening cut a torn tail off the last incr file: which file, where and how many bytes. */
+  truncatedTail: { file: string; offset: number; bytes: number } | null
+  /** The files the manifest lists, in load order. */
+  files: { name: string; type: 'base' | 'incr'; seq: number }[]
+}
+
+/** An open, locked store directory. Created by {@link openAof}. */
+export interface Aof<A = unknown> {
+  /** The absolute path of the store directory. */
+  readonly dir: string
+  /** Lifecycle status. */
+  readonly status: AofStatus
+  /**
+   * The logged records in order, the base's snapshot action first when a base exists. Reads the
+   * files in chunks, so memory is bounded by the chunk size plus what the caller keeps. Throws
+   * `AOF_CORRUPT` (naming file, line and byte offset) on a bad record.
+   */
+  records(): Iterable<A>
+  /** Appends one record; see {@link FsyncPolicy} for when it is durable. */
+  append(record: A): void
+  /** Runs `fn`; the appends it makes share one write and one fdatasync (group commit). */
+  batch<T>(fn: () => T): T
+  /** Writes what is buffered and fdatasyncs now. */
+  flush(): void
+  /**
+   * Compacts the log (BGREWRITEAOF): opens a new incr file for appends made from now on, writes
+   * `snapshot` as the new base without blocking the event loop, switches the manifest
+   * atomically and deletes the history files. Rejects with `AOF_REWRITE_IN_PROGRESS` when a
+   * rewrite is already running; a failure leaves the previous files loadable.
+   */
+  rewrite(snapshot: A): Promise<void>
+  /** {@link Aof.rewrite}, synchronously: for migrations at start-up and offline tools. */
+  rewriteSync(snapshot: A): void
+  /** Persistence counters, like Redis's `INFO persistence`. */
+  stats(): AofStats
+  /** Waits for a running rewrite, flushes, fdatasyncs, closes the files and releases the lock. */
+  close(): Promise<void>
+  /** {@link Aof.close}, synchronously; a running rewrite is abandoned (its files are removed). */
+  closeSync(): void
+}
+
+/** One file of a store directory as the manifest lists it. */
+export interface ManifestEntry {
+  /** The file name, relative to the store directory. */
+  name: string
+  /** The sequence number. */
+  seq: number
+  /** `base`, `history` or `incr` (manifest types `b`, `h`, `i`). */
+  type: 'base' | 'history' | 'incr'
+}
+
+/** Options of the read-only functions {@link checkAof} and {@link readAofEntries}. */
+export interface ReadAofOptions {
+  /** The store directory. */
+  dir: string
+  /** @default 'appendonly.aof' */
+  fileName?: string
+  /** Called as bytes are read, for progress bars: bytes done and bytes in all files. */
+  onProgress?: (done: number, total: number) => void
+}
+
+/** One line of a log file as {@link readAofEntries} returns it. */
+export type AofEntry =
+  | {
+      kind: 'record'
+      /** File name, relative to the store directory. */
+      file: string
+      /** 1-based line number. */
+      line: number
+      /** Byte offset of the line's first byte. */
+      offset: number
+      /** Bytes of the line, newline included. */
+      length: number
+      /** The parsed record. */
+      value: unknown
+    }
+  | {
+      kind: 'timestamp'
+      file: string
+      line: number
+      offset: number
+      length: number
+      /** Unix seconds of a `#TS:` annotation. */
+      time: number
+    }
+
+/** The first problem found in a store directory. */
+export interface AofProblem {
+  /** `AOF_TRUNCATED`: a torn tail of the last incr file. `AOF_CORRUPT`: anything else. */
+  code: 'AOF_TRUNCATED' | 'AOF_CORRUPT'
+  /** File name, relative to the store directory. */
+  file: string
+  /** 1-based line number of the bad line. */
+  line: number
+  /** Byte offset where the bad line starts (the last good offset). */
+  offset: number
+  /** What is wrong and what to do. */
+  message: string
+}
+
+/** What {@link checkAof} found in one file. */
+export interface AofFileReport {
+  name: string
+  path: string
+  type: 'base' | 'incr'
+  seq: number
+  /** Bytes on disk. */
+  size: number
+  /** Valid records before the first problem. */
+  records: number
+  /** `#TS:` annotations before the first problem. */
+  timestamps: number
+  /** Byte offset just past the last good line (equals `size` when the file is valid). */
+  lastGoodOffset: number
+  /** Line number of the last good line, 0 when none. */
+  lastGoodLine: number
+  /** The first problem in this file, or null. */
+  problem: AofProblem | null
+}
+
+/** The result of {@link checkAof}. */
+export interface AofReport {
+  dir: string
+  fileName: string
+  manifestPath: string
+  /** Every manifest line, history included. */
+  manifest: ManifestEntry[]
+  /** Base and incr files in load order. */
+  files: AofFileReport[]
+  /** True when every file is valid. */
+  ok: boolean
+  /** The first problem in load order, or null. */
+  problem: AofProblem | null
+}
+
+/** What {@link fixAof} or {@link truncateAofToTimestamp} cut (or would cut, with `dryRun`). */
+export interface AofCut {
+  /** File name, relative to the store directory. */
+  file: string
+  path: string
+  /** Size before the cut. */
+  size: number
+  /** Size after the cut. */
+  newSize: number
+  /** 1-based line number of the first line removed. */
+  line: number
+}

@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+const src = (pkg: string) =>
+  fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url))
+
+export default defineConfig({
+  resolve: {
+    // Package tests run against the sources, so a change in core is seen by the adapters'
+    // tests without a rebuild. The built dist/ is exercised by test/dist.test.ts in each
+    // package and by the examples, which import the packages by name.
+    alias: {
+      '@aof-persist/core': src('core'),
+      '@aof-persist/redux': src('redux'),
+      '@aof-persist/zustand': src('zustand'),
+    },
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+  },
+})
