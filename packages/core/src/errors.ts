@@ -23,6 +23,8 @@ export type AofErrorCode =
   | 'AOF_REWRITE_FAILED'
   /** The stored state's version differs and could not be migrated (adapters). */
   | 'AOF_MIGRATE_FAILED'
+  /** A repair was refused because it would remove more than a torn or damaged tail (`fixAof`, `truncateAofToTimestamp`). */
+  | 'AOF_REFUSED'
   /** The store was wired up wrongly (for example the root reducer is not wrapped with `withAof`). */
   | 'AOF_SETUP'
 

@@ -1,0 +1,68 @@
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+
+/** Mode of every file aof-persist creates: owner read/write only. */
+export const FILE_MODE = 0o600
+/** Mode of a store directory aof-persist creates. */
+export const DIR_MODE = 0o700
+
+/**
+ * fsyncs a directory so that a rename or a new file inside it survives power loss. Some
+ * platforms cannot open or fsync directories (Windows: EISDIR/EPERM; some file systems:
+ * EINVAL/EBADF); like Redis's fsyncFileDir those errors are ignored, every other one throws.
+ */
+export function fsyncDir(dir: string): void {
+  let fd: number
+  try {
+    fd = fs.openSync(dir, 'r')
+  } catch (err) {
+    if (isIgnorableDirSyncError(err)) return
+    throw err
+  }
+  try {
+    fs.fsyncSync(fd)
+  } catch (err) {
+    if (!isIgnorableDirSyncError(err)) throw err
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+const isIgnorableDirSyncError = (err: unknown): boolean => {
+  const code = (err as NodeJS.ErrnoException).code
+  return code === 'EISDIR' || code === 'EPERM' || code === 'EINVAL' || code === 'EBADF'
+}
+
+/** Writes all of `data` at the file's current position, looping over short writes. */
+export function writeAll(fd: number, data: Buffer): void {
+  let done = 0
+  while (done < data.length) {
+    done += fs.writeSync(fd, data, done, data.length - done)
+  }
+}
+
+/**
+ * Replaces `target` atomically and durably: write a temp file beside it, fdatasync it, rename
+ * it over the target, fsync the directory. The fsync must come before the rename: otherwise a
+ * power loss can leave the new name pointing at an empty or partial file. A failure leaves
+ * the old target in place and removes the temp file.
+ */
+export function writeFileAtomicSync(target: string, temp: string, data: Buffer): void {
+  const fd = fs.openSync(temp, 'w', FILE_MODE)
+  try {
+    writeAll(fd, data)
+    fs.fdatasyncSync(fd)
+  } catch (err) {
+    fs.closeSync(fd)
+    fs.rmSync(temp, { force: true })
+    throw err
+  }
+  fs.closeSync(fd)
+  try {
+    fs.renameSync(temp, target)
+  } catch (err) {
+    fs.rmSync(temp, { force: true })
+    throw err
+  }
+  fsyncDir(path.dirname(target))
+}

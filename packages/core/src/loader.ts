@@ -1,0 +1,166 @@
+import { isUtf8 } from 'node:buffer'
+import * as fs from 'node:fs'
+
+/** Bytes read per chunk: large enough to amortise syscalls, small enough to bound memory. */
+export const CHUNK_SIZE = 1 << 20
+
+/** A run of complete lines read from a log file. */
+export interface LineChunk {
+  kind: 'lines'
+  /** The lines, decoded, without their newlines. */
+  lines: string[]
+  /**
+   * Where line `i` of this chunk starts in the file, its 1-based number and its byte length
+   * (newline included). Valid only until the next chunk is pulled: the buffer is reused.
+   */
+  locate(i: number): { offset: number; line: number; length: number }
+}
+
+/** Bytes that cannot be read as lines: a tail without a newline, or invalid UTF-8. */
+export interface BadBytes {
+  kind: 'bad'
+  reason: 'tail' | 'utf8'
+  /** Byte offset where the bad line starts. */
+  offset: number
+  /** Its 1-based line number. */
+  line: number
+  /** True when the bad line holds a NUL byte (the mark of a zero-filled, torn tail). */
+  hasNul: boolean
+}
+
+/**
+ * Reads `file` line by line in chunks of about `chunkSize` bytes (a longer line grows the
+ * buffer for as long as it lasts), so a log of any size loads with memory bounded by the chunk
+ * size plus the longest line. Yields runs of complete lines; ends with a `bad` item when the
+ * file ends without a newline or holds invalid UTF-8, and reads no further then.
+ */
+export function* readLines(
+  file: string,
+  onBytes?: (n: number) => void,
+  chunkSize = CHUNK_SIZE,
+): Generator<LineChunk | BadBytes> {
+  const fd = fs.openSync(file, 'r')
+  try {
+    let buf = Buffer.allocUnsafe(chunkSize)
+    let filled = 0 // bytes in buf not yet handed out
+    let bufStart = 0 // file offset of buf[0]
+    let line = 1 // number of the first line in buf
+    let eof = false
+    while (true) {
+      while (!eof && filled < buf.length) {
+        const n = fs.readSync(fd, buf, filled, buf.length - filled, bufStart + filled)
+        if (n === 0) eof = true
+        else {
+          filled += n
+          onBytes?.(n)
+        }
+      }
+      const lastNl = filled === 0 ? -1 : buf.lastIndexOf(10, filled - 1)
+      if (lastNl === -1) {
+        if (eof) {
+          if (filled > 0) {
+            const hasNul = buf.subarray(0, filled).includes(0)
+            yield { kind: 'bad', reason: 'tail', offset: bufStart, line, hasNul }
+          }
+          return
+        }
+        if (filled === buf.length) {
+          // One line longer than the buffer: grow it, keeping what was read.
+          const bigger = Buffer.allocUnsafe(buf.length * 2)
+          buf.copy(bigger, 0, 0, filled)
+          buf = bigger
+        }
+        continue
+      }
+      const end = lastNl + 1
+      const bytes = buf.subarray(0, end)
+      const start = bufStart
+      const first = line
+      if (!isUtf8(bytes)) {
+        // Hand out the valid lines before the bad one, then report it.
+        let pos = 0
+        const good: string[] = []
+        while (pos < end) {
+          const nl = bytes.indexOf(10, pos)
+          if (!isUtf8(bytes.subarray(pos, nl + 1))) break
+          good.push(bytes.toString('utf8', pos, nl))
+          pos = nl + 1
+        }
+        if (good.length > 0) yield chunkOf(bytes.subarray(0, pos), start, first, good)
+        const nl = bytes.indexOf(10, pos)
+        const hasNul = bytes.subarray(pos, nl).includes(0)
+        yield { kind: 'bad', reason: 'utf8', offset: start + pos, line: first + good.length, hasNul }
+        return
+      }
+      const lines = bytes.toString('utf8', 0, lastNl).split('\n')
+      // locate() reads `bytes`, which stay valid until the consumer pulls the next chunk.
+      yield chunkOf(bytes, start, first, lines)
+      line += lines.length
+      buf.copy(buf, 0, end, filled)
+      filled -= end
+      bufStart += end
+    }
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+function chunkOf(bytes: Buffer, start: number, first: number, lines: string[]): LineChunk {
+  let offsets: number[] | null = null
+  return {
+    kind: 'lines',
+    lines,
+    locate(i) {
+      // Byte offsets are only worked out when asked (errors, the CLI): the load path skips them.
+      if (offsets === null) {
+        offsets = [0]
+        let pos = 0
+        for (;;) {
+          const nl = bytes.indexOf(10, pos)
+          if (nl === -1) break
+          pos = nl + 1
+          offsets.push(pos)
+        }
+      }
+      const off = offsets[i] ?? 0
+      return { offset: start + off, line: first + i, length: (offsets[i + 1] ?? bytes.length) - off }
+    },
+  }
+}
+
+/** Parses a `#TS:<unix seconds>` annotation; null for any other line. */
+export function parseTimestamp(line: string): number | null {
+  if (!line.startsWith('#TS:')) return null
+  const digits = line.slice(4).trimEnd()
+  return /^\d+$/.test(digits) ? Number(digits) : null
+}
+
+/**
+ * Where a torn tail of `file` starts, or -1 when the file ends cleanly. Torn means: bytes after
+ * the last newline (a crash in the middle of a write), or from the start of the first line that
+ * holds a NUL byte (a power loss can leave the end of a file zero-filled when its size reached
+ * the disk before its data). Reads the whole file with a fast byte search; parses nothing.
+ */
+export function findTornStart(file: string): number {
+  const fd = fs.openSync(file, 'r')
+  try {
+    const size = fs.fstatSync(fd).size
+    const buf = Buffer.allocUnsafe(CHUNK_SIZE)
+    let lastNlEnd = 0 // offset just past the last newline seen
+    let pos = 0
+    while (pos < size) {
+      const n = fs.readSync(fd, buf, 0, Math.min(buf.length, size - pos), pos)
+      if (n === 0) break
+      const chunk = buf.subarray(0, n)
+      const nul = chunk.indexOf(0)
+      const limit = nul === -1 ? n : nul
+      const nl = chunk.lastIndexOf(10, limit - 1)
+      if (nl !== -1 && limit > 0) lastNlEnd = pos + nl + 1
+      if (nul !== -1) return lastNlEnd
+      pos += n
+    }
+    return lastNlEnd === size ? -1 : lastNlEnd
+  } finally {
+    fs.closeSync(fd)
+  }
+}

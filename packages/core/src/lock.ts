@@ -1,0 +1,144 @@
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { FILE_MODE } from './durable.js'
+import { AofError } from './errors.js'
+
+/** The lock file's name. One per directory, whatever `fileName` the store uses. */
+export const LOCK_NAME = 'aof.lock'
+
+interface LockInfo {
+  pid: number
+  host: string
+  /** The holder's start time as the kernel reports it, to tell a reused pid from the holder. */
+  start: string | null
+}
+
+/** Start time of process `pid` in clock ticks since boot (Linux), or null where unknown. */
+function processStart(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Field 22 (starttime), counted after the command name, which may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return fields[19] ?? null
+  } catch {
+    return null
+  }
+}
+
+function isAlive(info: LockInfo): boolean {
+  if (info.host !== os.hostname()) return true // cannot tell for another machine: assume held
+  try {
+    process.kill(info.pid, 0)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false
+  }
+  if (info.start === null) return true
+  const start = processStart(info.pid)
+  return start === null || start === info.start
+}
+
+const myInfo = (): LockInfo => ({ pid: process.pid, host: os.hostname(), start: processStart(process.pid) })
+
+function readLock(file: string): { text: string; info: LockInfo | null } | null {
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw err
+  }
+  try {
+    const info = JSON.parse(text) as LockInfo
+    if (typeof info.pid === 'number' && typeof info.host === 'string') return { text, info }
+  } catch {
+    // a lock file torn by a crash while it was being written: nobody can hold it
+  }
+  return { text, info: null }
+}
+
+/**
+ * A single-writer lock on a store directory: an exclusively created `aof.lock` holding the
+ * holder's pid, host and process start time. A lock whose holder is gone (killed, or its pid
+ * reused by another process) is taken over.
+ */
+export class DirLock {
+  readonly file: string
+  #text: string
+  #held = true
+
+  private constructor(file: string, text: string) {
+    this.file = file
+    this.#text = text
+  }
+
+  /** Takes the lock on `dir` or throws `AOF_LOCKED` naming the holder. */
+  static acquire(dir: string): DirLock {
+    const file = path.join(dir, LOCK_NAME)
+    const text = JSON.stringify(myInfo()) + '\n'
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        const fd = fs.openSync(file, 'wx', FILE_MODE)
+        try {
+          fs.writeSync(fd, text)
+        } finally {
+          fs.closeSync(fd)
+        }
+        return new DirLock(file, text)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+          throw new AofError(
+            'AOF_IO',
+            `Cannot create the lock file ${file}: ${(err as NodeJS.ErrnoException).code}. Check the directory's permissions.`,
+            { file, cause: err },
+          )
+        }
+      }
+      const current = readLock(file)
+      if (current === null) continue // released meanwhile: try again
+      if (current.info && isAlive(current.info)) {
+        const who =
+          current.info.pid === process.pid && current.info.host === os.hostname()
+            ? 'this process (another openAof on the same directory)'
+            : `process ${current.info.pid} on ${current.info.host}`
+        throw new AofError(
+          'AOF_LOCKED',
+          `The store ${dir} is locked by ${who}. Only one writer may open a store: close the other one first, or use the read-only tools (checkAof, "aof check").`,
+          { file },
+        )
+      }
+      // Stale: move it aside under a name of our own, so that of two processes taking over at
+      // once only one wins the rename; then check we moved the stale lock and not a fresh one.
+      const aside = `${file}.stale-${process.pid}`
+      try {
+        fs.renameSync(file, aside)
+      } catch {
+        continue
+      }
+      const moved = fs.readFileSync(aside, 'utf8')
+      if (moved !== current.text) {
+        // Someone took it over between our read and our rename: put theirs back.
+        try {
+          fs.linkSync(aside, file)
+        } catch {
+          // a third process holds it now; theirs wins
+        }
+      }
+      fs.rmSync(aside, { force: true })
+    }
+    throw new AofError('AOF_LOCKED', `Could not take the lock on ${dir}: it keeps changing hands.`, {
+      file,
+    })
+  }
+
+  /** Releases the lock if this process still holds it. Idempotent. */
+  release(): void {
+    if (!this.#held) return
+    this.#held = false
+    try {
+      if (fs.readFileSync(this.file, 'utf8') === this.#text) fs.rmSync(this.file, { force: true })
+    } catch {
+      // already gone
+    }
+  }
+}

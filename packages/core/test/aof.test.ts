@@ -1,0 +1,110 @@
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { AofError, openAof } from '../src/index.js'
+import { ls, nextTurn, read, tempDir } from './helpers.js'
+
+describe('openAof', () => {
+  it('creates the directory with mode 0700, a first incr file and a manifest, files 0600', () => {
+    const dir = path.join(tempDir(), 'store')
+    const aof = openAof({ dir })
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o700)
+    expect(ls(dir)).toEqual(['aof.lock', 'appendonly.aof.1.incr.aof', 'appendonly.aof.manifest'])
+    expect(read(dir, 'appendonly.aof.manifest')).toBe('file appendonly.aof.1.incr.aof seq 1 type i\n')
+    for (const f of ['appendonly.aof.1.incr.aof', 'appendonly.aof.manifest', 'aof.lock']) {
+      expect(fs.statSync(path.join(dir, f)).mode & 0o777).toBe(0o600)
+    }
+    aof.closeSync()
+    expect(ls(dir)).not.toContain('aof.lock')
+  })
+
+  it('rejects options of the wrong type with a TypeError naming the option', () => {
+    const dir = tempDir()
+    expect(() => openAof({ dir, fsync: 'sometimes' as never })).toThrow(/option "fsync"/)
+    expect(() => openAof({ dir, fileName: 'a/b' })).toThrow(/option "fileName"/)
+    expect(() => openAof({ dir, autoRewritePercentage: -1 })).toThrow(/autoRewritePercentage/)
+    expect(() => openAof({ dir: '' })).toThrow(TypeError)
+  })
+
+  it('replays appended records in order after reopening', async () => {
+    const dir = tempDir()
+    const aof = openAof({ dir })
+    aof.append({ type: 'a', n: 1 })
+    aof.append({ type: 'b', n: 2 })
+    await aof.close()
+    const again = openAof({ dir })
+    expect([...again.records()]).toEqual([
+      { type: 'a', n: 1 },
+      { type: 'b', n: 2 },
+    ])
+    await again.close()
+  })
+
+  it('writes one JSON record per line, readable by a person', async () => {
+    const dir = tempDir()
+    const aof = openAof({ dir })
+    aof.append({ type: 'todo/add', payload: { text: 'line\nbreak' } })
+    await aof.close()
+    expect(read(dir, 'appendonly.aof.1.incr.aof')).toBe('{"type":"todo/add","payload":{"text":"line\\nbreak"}}\n')
+  })
+})
+
+describe('append', () => {
+  it('everysec: writes to the OS by the end of the turn, in one write', async () => {
+    const dir = tempDir()
+    const aof = openAof({ dir, fsync: 'everysec' })
+    aof.append({ n: 1 })
+    aof.append({ n: 2 })
+    expect(read(dir, 'appendonly.aof.1.incr.aof')).toBe('')
+    expect(aof.stats().bufferLength).toBeGreaterThan(0)
+    await nextTurn()
+    expect(read(dir, 'appendonly.aof.1.incr.aof')).toBe('{"n":1}\n{"n":2}\n')
+    expect(aof.stats().bufferLength).toBe(0)
+    await aof.close()
+  })
+
+  it('always: the record is in the file when append returns', () => {
+    const dir = tempDir()
+    const aof = openAof({ dir, fsync: 'always' })
+    aof.append({ n: 1 })
+    expect(read(dir, 'appendonly.aof.1.incr.aof')).toBe('{"n":1}\n')
+    aof.closeSync()
+  })
+
+  it('throws AOF_NOT_SERIALIZABLE for cycles and BigInt and writes nothing', async () => {
+    const dir = tempDir()
+    const aof = openAof({ dir, fsync: 'always' })
+    const cyclic: Record<string, unknown> = { type: 'loop' }
+    cyclic.self = cyclic
+    expect(() => aof.append(cyclic)).toThrow(expect.objectContaining({ code: 'AOF_NOT_SERIALIZABLE' }))
+    expect(() => aof.append({ type: 'big', n: 10n })).toThrow(/BigInt at n/)
+    expect(() => aof.append(undefined)).toThrow(AofError)
+    expect(read(dir, 'appendonly.aof.1.incr.aof')).toBe('')
+    aof.closeSync()
+  })
+
+  it('throws AOF_CLOSED after close', async () => {
+    const dir = tempDir()
+    const aof = openAof({ dir })
+    await aof.close()
+    expect(() => aof.append({ n: 1 })).toThrow(expect.objectContaining({ code: 'AOF_CLOSED' }))
+  })
+})
+
+describe('rewrite', () => {
+  it('writes the snapshot as a one-record base, switches the manifest and deletes history', async () => {
+    const dir = tempDir()
+    const aof = openAof({ dir })
+    for (let i = 0; i < 10; i++) aof.append({ type: 'inc' })
+    await aof.rewrite({ type: '@@aof/SNAPSHOT', payload: 10 })
+    aof.append({ type: 'inc' })
+    await aof.close()
+    expect(ls(dir)).toEqual(['appendonly.aof.1.base.aof', 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest'])
+    expect(read(dir, 'appendonly.aof.manifest')).toBe(
+      'file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n',
+    )
+    const again = openAof({ dir })
+    expect([...again.records()]).toEqual([{ type: '@@aof/SNAPSHOT', payload: 10 }, { type: 'inc' }])
+    again.closeSync()
+  })
+})
