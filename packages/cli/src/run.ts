@@ -1,0 +1,218 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { isAofError } from '@aof-persist/core'
+import {
+  CommandFailure,
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  parseCount,
+  parseFileName,
+  parseSize,
+  parseTimestamp,
+  UsageError,
+} from './args.js'
+import { check } from './check.js'
+import { makeContext, suggest, type Context } from './context.js'
+import { exportState } from './exportState.js'
+import { fix } from './fix.js'
+import { commandHelp, topHelp } from './help.js'
+import { inspect } from './inspect.js'
+import { rewrite } from './rewrite.js'
+import { DEFAULT_AUTO_REWRITE_MIN_SIZE, DEFAULT_AUTO_REWRITE_PERCENTAGE, stats } from './stats.js'
+import { styleFor, type CliIo } from './terminal.js'
+import { truncateToTimestamp } from './truncateToTimestamp.js'
+
+declare const __AOF_CLI_VERSION__: string | undefined
+
+/** The package version, set at build time (`dev` when run from the sources). */
+export const VERSION: string = typeof __AOF_CLI_VERSION__ === 'string' ? __AOF_CLI_VERSION__ : 'dev'
+
+type Options = NonNullable<ParseArgsConfig['options']>
+type Values = Record<string, string | boolean | undefined>
+
+interface Command {
+  options: Options
+  /** Names of the positional arguments after `<dir>`. */
+  args: string[]
+  run(ctx: Context, values: Values, args: string[]): number | Promise<number>
+}
+
+const GLOBAL: Options = {
+  'file-name': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+}
+
+const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined)
+
+const COMMANDS: Record<string, Command> = {
+  check: { options: {}, args: [], run: (ctx) => check(ctx) },
+  fix: {
+    options: { yes: { type: 'boolean', short: 'y' }, 'dry-run': { type: 'boolean' } },
+    args: [],
+    run: (ctx, v) => fix(ctx, { yes: v.yes === true, dryRun: v['dry-run'] === true }),
+  },
+  'truncate-to-timestamp': {
+    options: { 'dry-run': { type: 'boolean' } },
+    args: ['unix-seconds'],
+    run: (ctx, v, [time]) =>
+      truncateToTimestamp(ctx, parseTimestamp(time ?? '', 'truncate-to-timestamp'), v['dry-run'] === true),
+  },
+  inspect: {
+    options: { json: { type: 'boolean' }, limit: { type: 'string', short: 'n' } },
+    args: [],
+    run: (ctx, v) => {
+      const limit = str(v.limit)
+      return inspect(ctx, { json: v.json === true, limit: limit === undefined ? undefined : parseCount(limit, '--limit') })
+    },
+  },
+  stats: {
+    options: {
+      json: { type: 'boolean' },
+      'auto-rewrite-percentage': { type: 'string' },
+      'auto-rewrite-min-size': { type: 'string' },
+    },
+    args: [],
+    run: (ctx, v) => {
+      const p = str(v['auto-rewrite-percentage'])
+      const m = str(v['auto-rewrite-min-size'])
+      return stats(ctx, {
+        json: v.json === true,
+        autoRewritePercentage: p === undefined ? DEFAULT_AUTO_REWRITE_PERCENTAGE : parseCount(p, '--auto-rewrite-percentage'),
+        autoRewriteMinSize: m === undefined ? DEFAULT_AUTO_REWRITE_MIN_SIZE : parseSize(m, '--auto-rewrite-min-size'),
+      })
+    },
+  },
+  rewrite: {
+    options: { reducer: { type: 'string' } },
+    args: [],
+    run: (ctx, v) => rewrite(ctx, str(v.reducer)),
+  },
+  export: {
+    options: { reducer: { type: 'string' }, until: { type: 'string' } },
+    args: [],
+    run: (ctx, v) => {
+      const until = str(v.until)
+      return exportState(ctx, {
+        reducer: str(v.reducer),
+        until: until === undefined ? undefined : parseTimestamp(until, '--until'),
+      })
+    },
+  },
+}
+
+/**
+ * Finds the command: the first argument that is not an option. Before it only the global
+ * options are allowed, so a value like `--limit 5` cannot be mistaken for the command.
+ */
+function splitCommand(argv: string[]): { before: string[]; name: string | undefined; rest: string[] } {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === '--file-name') {
+      i++
+      continue
+    }
+    if (arg.startsWith('-') && arg !== '-') {
+      if (!/^(--file-name=.*|-h|--help|-v|--version)$/s.test(arg)) {
+        throw new UsageError(`unknown option ${arg.split('=')[0]} before the command`)
+      }
+      continue
+    }
+    return { before: argv.slice(0, i), name: arg, rest: argv.slice(i + 1) }
+  }
+  return { before: argv, name: undefined, rest: [] }
+}
+
+/** Normalizes Node's parseArgs errors ("Unknown option '--x'...") into usage errors. */
+function parse(args: string[], options: Options): { values: Values; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true })
+    return { values: values as Values, positionals }
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''))
+  }
+}
+
+/** Explains an error from the core in the terms of the command that met it. */
+function explain(ctx: Context | undefined, err: unknown): string {
+  if (isAofError(err, 'AOF_LOCKED')) {
+    const where = ctx ? ctx.dirArg : 'the directory'
+    return `Refusing to change ${where}: another process holds its lock (is the app running?). Nothing was changed. ${err.message}`
+  }
+  if (isAofError(err)) {
+    const hint =
+      ctx && (err.code === 'AOF_CORRUPT' || err.code === 'AOF_TRUNCATED') && !/aof (fix|check)/.test(err.message)
+        ? ` Run "${suggest(ctx, 'check')}" for details.`
+        : ''
+    return `${err.message}${hint}`
+  }
+  return err instanceof Error ? (err.stack ?? err.message) : String(err)
+}
+
+/**
+ * Runs the `aof` command line `argv` (without `node` and the script) and resolves to its exit
+ * status: 0 success, 1 invalid store, refusal or failure, 2 usage error. `io` defaults to the
+ * process's streams; tests pass fakes to play a terminal.
+ */
+export async function run(argv: string[], io: Partial<CliIo> = {}): Promise<number> {
+  const full: CliIo = {
+    stdout: io.stdout ?? process.stdout,
+    stderr: io.stderr ?? process.stderr,
+    stdin: io.stdin ?? process.stdin,
+    env: io.env ?? process.env,
+    cwd: io.cwd ?? process.cwd(),
+  }
+  const err = styleFor(full.stderr, full.env)
+  let name: string | undefined
+  let ctx: Context | undefined
+  try {
+    const split = splitCommand(argv)
+    name = split.name
+    const top = parse(split.before, { ...GLOBAL, version: { type: 'boolean', short: 'v' } })
+    if (name === 'help') {
+      full.stdout.write(commandHelp(split.rest[0] ?? ''))
+      return EXIT_OK
+    }
+    if (top.values.help === true && name === undefined) {
+      full.stdout.write(topHelp())
+      return EXIT_OK
+    }
+    if (top.values.version === true) {
+      full.stdout.write(`aof ${VERSION}\n`)
+      return EXIT_OK
+    }
+    if (name === undefined) {
+      full.stderr.write(topHelp())
+      return EXIT_USAGE
+    }
+    const command = COMMANDS[name]
+    if (!command) {
+      name = undefined
+      throw new UsageError(`unknown command "${split.name}"`)
+    }
+    const { values, positionals } = parse([...split.before, ...split.rest], { ...GLOBAL, ...command.options })
+    if (values.help === true) {
+      full.stdout.write(commandHelp(name))
+      return EXIT_OK
+    }
+    const fileName = parseFileName(str(values['file-name']))
+    const [dir, ...args] = positionals
+    if (dir === undefined || dir === '') throw new UsageError('missing <dir>: the store directory')
+    const wanted = command.args
+    if (args.length < wanted.length) throw new UsageError(`missing <${wanted[args.length]}>`)
+    if (args.length > wanted.length) throw new UsageError(`unexpected argument "${args[wanted.length]}"`)
+    ctx = makeContext(full, dir, fileName)
+    return await command.run(ctx, values, args)
+  } catch (e) {
+    if (e instanceof UsageError) {
+      const helpCmd = name ? `aof ${name} --help` : 'aof --help'
+      full.stderr.write(`${err.red(`aof${name ? ` ${name}` : ''}: ${e.message}`)}\nRun "${helpCmd}" for usage.\n`)
+      return EXIT_USAGE
+    }
+    if (e instanceof CommandFailure) {
+      if (e.message) full.stderr.write(err.red(`aof ${name}: ${e.message}`) + '\n')
+      return EXIT_FAILURE
+    }
+    full.stderr.write(err.red(`aof${name ? ` ${name}` : ''}: ${explain(ctx, e)}`) + '\n')
+    return EXIT_FAILURE
+  }
+}
