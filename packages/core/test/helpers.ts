@@ -24,3 +24,42 @@ export const read = (dir: string, name: string) => fs.readFileSync(path.join(dir
 
 /** The names in `dir`, sorted. */
 export const ls = (dir: string) => fs.readdirSync(dir).sort()
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+/** The built package, as an app would import it. Child processes use it. */
+export const CORE_DIST = fileURLToPath(new URL('../dist/index.js', import.meta.url))
+
+/** Runs an ES module snippet in a child node process with `core` imported from the build. */
+export function runChild(code: string, env: Record<string, string> = {}) {
+  const script = `import * as core from ${JSON.stringify(CORE_DIST)};\n${code}`
+  return spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 20_000,
+  })
+}
+
+/** Starts a child like {@link runChild} without waiting; stdout is piped. */
+export function startChild(code: string): ChildProcess {
+  const script = `import * as core from ${JSON.stringify(CORE_DIST)};\n${code}`
+  return spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] })
+}
+
+/** Resolves with the first stdout line of `child` matching `pattern`. */
+export function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = ''
+    const onData = (d: Buffer) => {
+      buf += d.toString()
+      const line = buf.split('\n').find((l) => pattern.test(l))
+      if (line !== undefined) {
+        child.stdout!.off('data', onData)
+        resolve(line)
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.once('exit', (code) => reject(new Error(`child exited (${code}) before printing ${pattern}; stdout: ${buf}`)))
+  })
+}
