@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { openAof, snapshotAction } from '@aof-persist/core'
-import { afterAll } from 'vitest'
+import { afterAll, vi } from 'vitest'
 
 export const CLI_DIR = fileURLToPath(new URL('..', import.meta.url))
 export const PACKAGES = join(CLI_DIR, '..')
@@ -171,4 +171,29 @@ export function aofOnTerminal(args: string[], input: string): Result {
   const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')
   const r = spawnSync('script', ['-qec', command, '/dev/null'], { input, encoding: 'utf8', env: { ...process.env, TERM: 'xterm' } })
   return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+/**
+ * A store written with `timestamps: true` where the clock reads each step's unix second while
+ * its records are appended (the core writes a `#TS:` line whenever the second changes). A step
+ * with `rewrite` compacts the log into that snapshot at that second instead.
+ */
+export function makeTimedStore(
+  steps: { at: number; records?: unknown[]; rewrite?: { state: unknown; version: number } }[],
+  dir = join(tempDir(), 'store'),
+): string {
+  vi.useFakeTimers({ toFake: ['Date'] })
+  try {
+    vi.setSystemTime((steps[0]?.at ?? 0) * 1000)
+    const log = openAof({ dir, fsync: 'always', timestamps: true })
+    for (const step of steps) {
+      vi.setSystemTime(step.at * 1000)
+      for (const r of step.records ?? []) log.append(r)
+      if (step.rewrite) log.rewriteSync(snapshotAction(step.rewrite.state, step.rewrite.version))
+    }
+    log.closeSync()
+  } finally {
+    vi.useRealTimers()
+  }
+  return dir
 }
