@@ -153,7 +153,7 @@ function logging(
       if (stack.length !== 0) appendReduced()
       return next(action)
     }
-    if (aof.status !== 'open') {
+    if (aof.status === 'closed') {
       // Reducing without logging would let the state run ahead of the files.
       throw new AofError(
         'AOF_CLOSED',

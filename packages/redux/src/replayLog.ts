@@ -19,11 +19,11 @@ export interface ReplayResult<S> {
  * @example
  * const { state, version } = replayLog(aof.records(), rootReducer)
  */
-export function replayLog<S>(
+export function replayLog<R extends Reducer<any, any, any>>(
   records: Iterable<unknown>,
-  reducer: Reducer<S, any, any>,
-): ReplayResult<S>
-export function replayLog<M extends Record<string, Reducer<any, any, any>>>(
+  reducer: R,
+): ReplayResult<ReturnType<R>>
+export function replayLog<M>(
   records: Iterable<unknown>,
   reducers: M,
 ): ReplayResult<ReturnType<CombinedReducer<M>>>

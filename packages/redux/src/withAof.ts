@@ -23,12 +23,18 @@ type AnyReducer = (state: any, action: Action) => any
 /** Marks a wrapped reducer with the reducer it wraps, so wrapping twice is harmless. */
 const WRAPPED = Symbol.for('@aof-persist/redux/withAof')
 
-/** The combined reducer of a slice map, typed as redux's `combineReducers` types it. */
-export type CombinedReducer<M> = Reducer<
-  StateFromReducersMapObject<M>,
-  ActionFromReducersMapObject<M>,
-  Partial<PreloadedStateShapeFromReducersMapObject<M>>
->
+/**
+ * The reducer `combineReducers(reducers)` returns for a slice map `M`, typed as redux types it
+ * (the same conditional type, which keeps inference working inside `configureStore({ ... })`).
+ */
+export type CombinedReducer<M> = M[keyof M] extends
+  Reducer<any, any, any> | undefined
+  ? Reducer<
+      StateFromReducersMapObject<M>,
+      ActionFromReducersMapObject<M>,
+      Partial<PreloadedStateShapeFromReducersMapObject<M>>
+    >
+  : never
 
 /** The reducer a root reducer or slice map stands for, unwrapped. */
 export function innerReducer(reducer: unknown, caller: string): AnyReducer {
@@ -59,12 +65,11 @@ export function innerReducer(reducer: unknown, caller: string): AnyReducer {
  *   middleware: (gDM) => gDM().concat(persist),
  * })
  */
-export function withAof<S, A extends Action, P>(
-  reducer: Reducer<S, A, P>,
-): Reducer<S, A, P>
-export function withAof<M extends Record<string, Reducer<any, any, any>>>(
-  reducers: M,
-): CombinedReducer<M>
+// The overloads return the reducer's own type (a function) or combineReducers' type (a slice
+// map): signatures built from Reducer<S, A, P> lose the state type when configureStore also
+// receives a middleware callback.
+export function withAof<R extends Reducer<any, any, any>>(reducer: R): R
+export function withAof<M>(reducers: M): CombinedReducer<M>
 export function withAof(reducer: unknown): AnyReducer {
   const inner = innerReducer(reducer, 'withAof')
   let initial: { state: unknown } | null = null
