@@ -1,0 +1,263 @@
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { aofPersist, withAof } from '@aof-persist/redux'
+import { aof as aofMiddleware } from '@aof-persist/zustand'
+import { applyMiddleware, legacy_createStore as createReduxStore } from 'redux'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
+import { createStore } from 'zustand/vanilla'
+import { aof, ensureBuilt, hashDir, holdLock, lastFile, linesOf, storeFiles, tempDir } from './helpers.js'
+
+beforeAll(ensureBuilt)
+
+interface Todos {
+  todos: string[]
+  add(text: string): void
+}
+
+/** A Zustand store logging patches; `steps` run one after another, each at its unix second. */
+async function zustandLog(steps: { at?: number; add: string[] }[], options: { timestamps?: boolean } = {}): Promise<string> {
+  const dir = join(tempDir(), 'store')
+  if (options.timestamps) vi.useFakeTimers({ toFake: ['Date'] })
+  try {
+    if (options.timestamps) vi.setSystemTime((steps[0]?.at ?? 0) * 1000)
+    const store = createStore<Todos>()(
+      aofMiddleware(
+        (set) => ({
+          todos: [],
+          add: (text) => set((s) => ({ todos: [...s.todos, text] }), false, 'todos/add'),
+        }),
+        { dir, fsync: 'always', version: 3, timestamps: options.timestamps },
+      ),
+    )
+    for (const step of steps) {
+      if (options.timestamps && step.at !== undefined) vi.setSystemTime(step.at * 1000)
+      for (const text of step.add) store.getState().add(text)
+    }
+    await store.aof.close()
+  } finally {
+    vi.useRealTimers()
+  }
+  return dir
+}
+
+// The app's plain root reducer, as a user would point --reducer at it: once as ESM with a
+// default export, once as CommonJS with a named export.
+const REDUCER_BODY = `(state = { todos: [], count: 0 }, action) => {
+  switch (action.type) {
+    case 'todos/added':
+      return { todos: [...state.todos, action.payload], count: state.count + 1 }
+    case 'todos/cleared':
+      return { ...state, todos: [] }
+    default:
+      return state
+  }
+}`
+
+function reducerModules(): { esm: string; cjs: string; none: string } {
+  const dir = tempDir('aof-cli-reducer-')
+  const esm = join(dir, 'reducer.mjs')
+  const cjs = join(dir, 'reducer.cjs')
+  const none = join(dir, 'nothing.mjs')
+  writeFileSync(esm, `export default ${REDUCER_BODY}\n`)
+  writeFileSync(cjs, `exports.reducer = ${REDUCER_BODY}\n`)
+  writeFileSync(none, `export const notAReducer = 42\n`)
+  return { esm, cjs, none }
+}
+
+type ReduxState = { todos: string[]; count: number }
+
+/** A Redux store with `withAof` + `aofPersist` logging actions. */
+async function reduxLog(actions: { type: string; payload?: string }[]): Promise<{ dir: string; state: ReduxState }> {
+  const { esm } = reducerModules()
+  const reducer = ((await import(pathToFileURL(esm).href)) as { default: (s: ReduxState | undefined, a: { type: string }) => ReduxState }).default
+  const dir = join(tempDir(), 'store')
+  const persist = aofPersist<ReduxState>({ dir, fsync: 'always', version: 2 })
+  const store = createReduxStore(withAof(reducer), applyMiddleware(persist))
+  for (const a of actions) store.dispatch(a)
+  const state = store.getState()
+  await persist.close()
+  return { dir, state }
+}
+
+const added = (text: string) => ({ type: 'todos/added', payload: text })
+
+/** The records of a file parsed (annotations skipped). */
+const recordsIn = (file: string) => linesOf(file).filter((l) => !l.startsWith('#')).map((l) => JSON.parse(l) as Record<string, unknown>)
+
+describe('aof export', () => {
+  it('prints the state of a Zustand patch log as JSON', async () => {
+    const dir = await zustandLog([{ add: ['a', 'b', 'c'] }])
+    const r = aof(['export', dir])
+    expect(r.status).toBe(0)
+    expect(JSON.parse(r.stdout)).toEqual({ todos: ['a', 'b', 'c'] })
+  })
+
+  it('prints the state of a Redux action log with --reducer (CommonJS, named export)', async () => {
+    const { dir, state } = await reduxLog([added('a'), added('b'), { type: 'todos/cleared' }, added('c')])
+    const r = aof(['export', dir, '--reducer', reducerModules().cjs])
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(JSON.parse(r.stdout)).toEqual(state)
+    expect(state).toEqual({ todos: ['c'], count: 3 })
+  })
+
+  it('resolves --reducer against the working directory', async () => {
+    const { dir, state } = await reduxLog([added('a')])
+    const { esm } = reducerModules()
+    const r = aof(['export', dir, '--reducer', './reducer.mjs'], { cwd: join(esm, '..') })
+    expect(r.status).toBe(0)
+    expect(JSON.parse(r.stdout)).toEqual(state)
+  })
+
+  it('asks for --reducer on a Redux action log (exit 2)', async () => {
+    const { dir } = await reduxLog([added('a')])
+    const r = aof(['export', dir])
+    expect(r.status).toBe(2)
+    expect(r.stderr).toContain('--reducer')
+    expect(r.stdout).toBe('')
+  })
+
+  it('fails on a reducer module that exports no reducer, and exits 2 on a missing one', async () => {
+    const { dir } = await reduxLog([added('a')])
+    const none = aof(['export', dir, '--reducer', reducerModules().none])
+    expect(none.status).toBe(1)
+    expect(none.stderr).toContain('exports no reducer function')
+    expect(aof(['export', dir, '--reducer', join(tempDir(), 'missing.mjs')]).status).toBe(2)
+  })
+
+  it('--until prints the state as of a time: up to the first #TS: annotation later than it', async () => {
+    const dir = await zustandLog(
+      [
+        { at: 1000, add: ['a'] },
+        { at: 2000, add: ['b', 'c'] },
+        { at: 3000, add: ['d'] },
+      ],
+      { timestamps: true },
+    )
+    expect(JSON.parse(aof(['export', dir, '--until', '1000']).stdout)).toEqual({ todos: ['a'] })
+    expect(JSON.parse(aof(['export', dir, '--until', '2999']).stdout)).toEqual({ todos: ['a', 'b', 'c'] })
+    const latest = aof(['export', dir, '--until', '5000'])
+    expect(JSON.parse(latest.stdout)).toEqual({ todos: ['a', 'b', 'c', 'd'] })
+    expect(latest.stderr).toContain('this is the latest state')
+  })
+
+  it('--until fails on a log written without timestamps, saying so', async () => {
+    const dir = await zustandLog([{ add: ['a'] }])
+    const r = aof(['export', dir, '--until', '1000'])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toContain('no #TS: annotations')
+    expect(r.stderr).toContain('timestamps: true')
+    expect(r.stdout).toBe('')
+  })
+
+  it('--until fails for a time before anything was logged, and exits 2 for a bad time', async () => {
+    const dir = await zustandLog([{ at: 1000, add: ['a'] }], { timestamps: true })
+    const r = aof(['export', dir, '--until', '10'])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toContain('nothing before that time')
+    expect(aof(['export', dir, '--until', 'noon']).status).toBe(2)
+  })
+
+  it('never writes and takes no lock: it works while the app holds the store', async () => {
+    const dir = await zustandLog([{ add: ['a', 'b'] }])
+    const before = hashDir(dir)
+    const holder = await holdLock(dir)
+    try {
+      const r = aof(['export', dir])
+      expect(r.status).toBe(0)
+      expect(JSON.parse(r.stdout)).toEqual({ todos: ['a', 'b'] })
+    } finally {
+      await holder.release()
+    }
+    expect(hashDir(dir)).toEqual(before)
+  })
+
+  it('fails on a damaged store without printing a state, changing nothing', async () => {
+    const dir = await zustandLog([{ add: ['a', 'b'] }])
+    appendFileSync(lastFile(dir), '{"type":"todos/add","pa')
+    const before = hashDir(dir)
+    const r = aof(['export', dir])
+    expect(r.status).toBe(1)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toContain('aof fix')
+    expect(hashDir(dir)).toEqual(before)
+  })
+})
+
+describe('aof rewrite', () => {
+  it('compacts a Zustand patch log into one snapshot keeping the stored version, and the state is unchanged', async () => {
+    const dir = await zustandLog([{ add: ['a', 'b', 'c', 'd'] }])
+    const exported = JSON.parse(aof(['export', dir]).stdout) as unknown
+    const r = aof(['rewrite', dir])
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(/into one snapshot, version 3/)
+    const files = storeFiles(dir)
+    expect(files.map((f) => f.type)).toEqual(['b', 'i'])
+    expect(recordsIn(join(dir, files[0]!.name))).toEqual([{ type: '@@aof/SNAPSHOT', payload: { todos: ['a', 'b', 'c', 'd'] }, meta: { version: 3 } }])
+    expect(readFileSync(join(dir, files[1]!.name), 'utf8')).toBe('')
+    expect(aof(['check', dir]).status).toBe(0)
+    expect(JSON.parse(aof(['export', dir]).stdout)).toEqual(exported)
+
+    // The app starts from the compacted log as before.
+    const store = createStore<Todos>()(aofMiddleware((set) => ({ todos: [], add: (t) => set((s) => ({ todos: [...s.todos, t] })) }), { dir, version: 3 }))
+    expect(store.getState().todos).toEqual(['a', 'b', 'c', 'd'])
+    await store.aof.close()
+  })
+
+  it('compacts a Redux action log with --reducer (ESM default export) from the reducer\'s initial state', async () => {
+    const { dir, state } = await reduxLog([added('a'), { type: 'todos/cleared' }, added('b')])
+    const { esm } = reducerModules()
+    const r = aof(['rewrite', dir, '--reducer', esm])
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    const base = join(dir, storeFiles(dir)[0]!.name)
+    expect(recordsIn(base)).toEqual([{ type: '@@aof/SNAPSHOT', payload: state, meta: { version: 2 } }])
+    expect(JSON.parse(aof(['export', dir, '--reducer', esm]).stdout)).toEqual(state)
+  })
+
+  it('asks for --reducer on a Redux action log (exit 2) and changes nothing', async () => {
+    const { dir } = await reduxLog([added('a')])
+    const before = hashDir(dir)
+    const r = aof(['rewrite', dir])
+    expect(r.status).toBe(2)
+    expect(r.stderr).toContain('--reducer')
+    expect(hashDir(dir)).toEqual(before)
+  })
+
+  it('refuses --reducer on a Zustand patch log and changes nothing', async () => {
+    const dir = await zustandLog([{ add: ['a'] }])
+    const before = hashDir(dir)
+    const r = aof(['rewrite', dir, '--reducer', reducerModules().esm])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toContain('Zustand patch log')
+    expect(hashDir(dir)).toEqual(before)
+  })
+
+  it('refuses a directory another process holds the lock on', async () => {
+    const dir = await zustandLog([{ add: ['a'] }])
+    const holder = await holdLock(dir)
+    try {
+      const before = readFileSync(lastFile(dir))
+      const r = aof(['rewrite', dir])
+      expect(r.status).toBe(1)
+      expect(r.stderr).toContain('another process holds its lock')
+      expect(storeFiles(dir).map((f) => f.type)).toEqual(['i'])
+      expect(readFileSync(lastFile(dir))).toEqual(before)
+    } finally {
+      await holder.release()
+    }
+  })
+
+  it('refuses a damaged store, naming the problem, and cuts nothing', async () => {
+    const dir = await zustandLog([{ add: ['a'] }])
+    appendFileSync(lastFile(dir), '{"type":"to')
+    const before = hashDir(dir)
+    const r = aof(['rewrite', dir])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toContain('Refusing to rewrite')
+    expect(r.stderr).toContain('aof fix')
+    expect(hashDir(dir)).toEqual(before)
+  })
+})
