@@ -3,7 +3,7 @@ import { CommandFailure, EXIT_OK } from './args.js'
 import { readReport } from './check.js'
 import { printProblem, suggest, type Context } from './context.js'
 import { loadReducer, loadReplayers, replay } from './replay.js'
-import { formatBytes } from './terminal.js'
+import { formatBytes, plural } from './terminal.js'
 
 /**
  * `aof rewrite <dir>`: offline compaction (BGREWRITEAOF while the app is not running). The log is
@@ -31,7 +31,7 @@ export async function rewrite(ctx: Context, reducerSpec: string | undefined): Pr
   try {
     replayed = replay(aof.records(), replayers, reducer)
     ctx.print(
-      `Rewriting ${ctx.dirArg}: ${replayed.records} records in ${before.files.length} files (${formatBytes(before.files.reduce((n, f) => n + f.size, 0))}) into one snapshot, version ${replayed.version}`,
+      `Rewriting ${ctx.dirArg}: ${plural(replayed.records, 'record')} in ${plural(before.files.length, 'file')} (${formatBytes(before.files.reduce((n, f) => n + f.size, 0))}) into one snapshot, version ${replayed.version}`,
     )
     aof.rewriteSync(snapshotAction(replayed.state, replayed.version))
   } finally {

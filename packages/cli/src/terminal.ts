@@ -146,6 +146,9 @@ export function confirm(io: CliIo, question: string): Promise<boolean> {
   })
 }
 
+/** `1 file`, `2 files` */
+export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`
+
 /** `1536` → `1.5 KiB`; bytes below 1 KiB are printed as such. */
 export function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`
