@@ -11,7 +11,11 @@ const todos = createSlice({
   initialState: { items: [], nextId: 1 },
   reducers: {
     added(state, action) {
-      state.items.push({ id: state.nextId++, text: action.payload, done: false })
+      state.items.push({
+        id: state.nextId++,
+        text: action.payload,
+        done: false,
+      })
     },
     toggled(state, action) {
       const todo = state.items.find((t) => t.id === action.payload)
@@ -59,8 +63,10 @@ function parseArgs(argv) {
 
 function idArg(store, value) {
   const id = Number(value)
-  if (!Number.isInteger(id)) fail(`expected a todo id, got ${value ?? 'nothing'}`)
-  if (!store.getState().todos.items.some((t) => t.id === id)) fail(`no todo with id ${id}`)
+  if (!Number.isInteger(id))
+    fail(`expected a todo id, got ${value ?? 'nothing'}`)
+  if (!store.getState().todos.items.some((t) => t.id === id))
+    fail(`no todo with id ${id}`)
   return id
 }
 
@@ -105,7 +111,9 @@ switch (command) {
     const s = persist.stats()
     say(`dir            ${dir}`)
     say(`fsync          ${s.fsync}`)
-    say(`size           ${s.currentSize} bytes (base after last rewrite: ${s.baseSize})`)
+    say(
+      `size           ${s.currentSize} bytes (base after last rewrite: ${s.baseSize})`,
+    )
     say(`files          ${s.files.map((f) => f.name).join(', ')}`)
     say(`todos          ${store.getState().todos.items.length}`)
     break

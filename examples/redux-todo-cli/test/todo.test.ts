@@ -7,7 +7,9 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 
 // The example imports @aof-persist/redux by name, so this runs against the built dist/.
 const cli = fileURLToPath(new URL('../todo.mjs', import.meta.url))
-const dist = fileURLToPath(new URL('../../../packages/redux/dist/index.js', import.meta.url))
+const dist = fileURLToPath(
+  new URL('../../../packages/redux/dist/index.js', import.meta.url),
+)
 
 const dirs: string[] = []
 function stateDir(): string {
@@ -16,11 +18,14 @@ function stateDir(): string {
   return join(dir, 'state')
 }
 afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+  for (const dir of dirs.splice(0))
+    rmSync(dir, { recursive: true, force: true })
 })
 
 const todo = (dir: string, ...args: string[]) =>
-  execFileSync(process.execPath, [cli, ...args, '--dir', dir], { encoding: 'utf8' })
+  execFileSync(process.execPath, [cli, ...args, '--dir', dir], {
+    encoding: 'utf8',
+  })
 
 /** The ids `list` prints. */
 const listedIds = (dir: string) =>
@@ -30,7 +35,8 @@ const listedIds = (dir: string) =>
     .map((l) => Number(l.split(' ')[2]))
 
 beforeAll(() => {
-  if (!existsSync(dist)) throw new Error(`${dist} is missing: run "pnpm build" first`)
+  if (!existsSync(dist))
+    throw new Error(`${dist} is missing: run "pnpm build" first`)
 })
 
 describe('todo CLI', () => {
@@ -57,9 +63,13 @@ describe('todo CLI', () => {
 
   it('keeps every todo whose add returned when killed with SIGKILL mid-burst', async () => {
     const dir = stateDir()
-    const child = spawn(process.execPath, [cli, 'burst', '1000000', '--dir', dir], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
+    const child = spawn(
+      process.execPath,
+      [cli, 'burst', '1000000', '--dir', dir],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
     const reported: number[] = []
     let buffered = ''
     const exited = new Promise<NodeJS.Signals | null>((resolve) =>
@@ -70,8 +80,13 @@ describe('todo CLI', () => {
         buffered += chunk.toString('utf8')
         const lines = buffered.split('\n')
         buffered = lines.pop()!
-        for (const line of lines) if (line.startsWith('ok ')) reported.push(Number(line.slice(3)))
-        if (reported.length >= 300 && child.exitCode === null && !child.killed) {
+        for (const line of lines)
+          if (line.startsWith('ok ')) reported.push(Number(line.slice(3)))
+        if (
+          reported.length >= 300 &&
+          child.exitCode === null &&
+          !child.killed
+        ) {
           child.kill('SIGKILL')
           resolve()
         }
@@ -87,6 +102,8 @@ describe('todo CLI', () => {
     expect(ids.length - reported.length).toBeLessThanOrEqual(1)
     expect(ids).toEqual(ids.map((_, i) => i + 1))
     // And the store takes new todos after the crash.
-    expect(todo(dir, 'add', 'after the crash')).toBe(`added ${ids.length + 1}\n`)
+    expect(todo(dir, 'add', 'after the crash')).toBe(
+      `added ${ids.length + 1}\n`,
+    )
   })
 })

@@ -8,8 +8,6 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openAof } from '@aof-persist/core'
-import { combineReducers, createSlice } from '@reduxjs/toolkit'
-import type { PayloadAction } from '@reduxjs/toolkit'
 import { afterEach } from 'vitest'
 
 const dirs: string[] = []
@@ -62,76 +60,4 @@ export function typesOf(dir: string): string[] {
   return recordsOf(dir).map((r) => (r as { type: string }).type)
 }
 
-export interface Todo {
-  id: number
-  text: string
-  done: boolean
-}
-
-export const todosSlice = createSlice({
-  name: 'todos',
-  initialState: { items: [] as Todo[], nextId: 1 },
-  reducers: {
-    added(state, action: PayloadAction<string>) {
-      state.items.push({
-        id: state.nextId++,
-        text: action.payload,
-        done: false,
-      })
-    },
-    addedMany(state, action: PayloadAction<string[]>) {
-      for (const text of action.payload)
-        state.items.push({ id: state.nextId++, text, done: false })
-    },
-    toggled(state, action: PayloadAction<number>) {
-      const todo = state.items.find((t) => t.id === action.payload)
-      if (todo) todo.done = !todo.done
-    },
-    cleared(state) {
-      state.items = []
-    },
-    exploded() {
-      throw new Error('boom')
-    },
-  },
-})
-
-export const uiSlice = createSlice({
-  name: 'ui',
-  initialState: {
-    filter: 'all' as 'all' | 'done' | 'open',
-    selected: null as number | null,
-  },
-  reducers: {
-    filterSet(state, action: PayloadAction<'all' | 'done' | 'open'>) {
-      state.filter = action.payload
-    },
-    selected(state, action: PayloadAction<number | null>) {
-      state.selected = action.payload
-    },
-  },
-})
-
-export const { added, addedMany, toggled, cleared, exploded } =
-  todosSlice.actions
-export const { filterSet, selected } = uiSlice.actions
-
-export const slices = { todos: todosSlice.reducer, ui: uiSlice.reducer }
-
-const rootReducer = combineReducers(slices)
-export type RootState = ReturnType<typeof rootReducer>
-
-/** A plain (non-RTK) counter reducer with a non-object state. */
-export function counter(
-  state = 0,
-  action: { type: string; by?: number },
-): number {
-  switch (action.type) {
-    case 'inc':
-      return state + (action.by ?? 1)
-    case 'throw':
-      throw new Error('reducer failed')
-    default:
-      return state
-  }
-}
+export * from './fixtures/app.js'
