@@ -92,7 +92,10 @@ export function makeStore(
   return dir
 }
 
-/** The store's files by name, as the manifest lists them (read straight from the manifest). */
+/**
+ * The base and incr files in load order, as the manifest lists them (read straight from it);
+ * history entries (files a rewrite retired) are left out.
+ */
 export function storeFiles(dir: string, fileName = 'appendonly.aof'): { name: string; type: string }[] {
   return readFileSync(join(dir, `${fileName}.manifest`), 'utf8')
     .split('\n')
@@ -101,6 +104,7 @@ export function storeFiles(dir: string, fileName = 'appendonly.aof'): { name: st
       const [, name, , , , type] = l.split(' ')
       return { name: name!, type: type! }
     })
+    .filter((f) => f.type !== 'h')
 }
 
 /** The path of the last incr file. */
