@@ -52,10 +52,28 @@ const store = createStore(
       notes: [],
       nextId: 1,
       add: (text) =>
-        set((s) => ({ notes: [...s.notes, { id: s.nextId, text }], nextId: s.nextId + 1 }), false, 'notes/add'),
+        set(
+          (s) => ({
+            notes: [...s.notes, { id: s.nextId, text }],
+            nextId: s.nextId + 1,
+          }),
+          false,
+          'notes/add',
+        ),
       edit: (id, text) =>
-        set((s) => ({ notes: s.notes.map((n) => (n.id === id ? { ...n, text } : n)) }), false, 'notes/edit'),
-      remove: (id) => set((s) => ({ notes: s.notes.filter((n) => n.id !== id) }), false, 'notes/remove'),
+        set(
+          (s) => ({
+            notes: s.notes.map((n) => (n.id === id ? { ...n, text } : n)),
+          }),
+          false,
+          'notes/edit',
+        ),
+      remove: (id) =>
+        set(
+          (s) => ({ notes: s.notes.filter((n) => n.id !== id) }),
+          false,
+          'notes/remove',
+        ),
     }),
     { dir, fsync: 'always' },
   ),
@@ -63,8 +81,10 @@ const store = createStore(
 
 function idArg(value) {
   const id = Number(value)
-  if (!Number.isInteger(id)) fail(`expected a note id, got ${value ?? 'nothing'}`)
-  if (!store.getState().notes.some((n) => n.id === id)) fail(`no note with id ${id}`)
+  if (!Number.isInteger(id))
+    fail(`expected a note id, got ${value ?? 'nothing'}`)
+  if (!store.getState().notes.some((n) => n.id === id))
+    fail(`no note with id ${id}`)
   return id
 }
 
@@ -100,7 +120,9 @@ switch (command) {
     const s = store.aof.stats()
     say(`dir            ${dir}`)
     say(`fsync          ${s.fsync}`)
-    say(`size           ${s.currentSize} bytes (base after last rewrite: ${s.baseSize})`)
+    say(
+      `size           ${s.currentSize} bytes (base after last rewrite: ${s.baseSize})`,
+    )
     say(`files          ${s.files.map((f) => f.name).join(', ')}`)
     say(`notes          ${store.getState().notes.length}`)
     break

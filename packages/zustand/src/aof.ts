@@ -7,23 +7,34 @@ import type { AofMiddleware, AofStoreApi, ZustandAofOptions } from './types.js'
 type AnyState = Record<string, unknown>
 type AnySet = (...args: unknown[]) => unknown
 
-const isObject = (v: unknown): v is AnyState => typeof v === 'object' && v !== null
+const isObject = (v: unknown): v is AnyState =>
+  typeof v === 'object' && v !== null
 
 const withoutFunctions = (state: unknown): unknown => {
   if (!isObject(state) || Array.isArray(state)) return state
   const out: AnyState = {}
   for (const key of Object.keys(state)) {
     const v = state[key]
-    if (typeof v !== 'function') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true })
+    if (typeof v !== 'function')
+      Object.defineProperty(out, key, {
+        value: v,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
   }
   return out
 }
 
 const shallowMerge = (persisted: unknown, current: unknown): unknown => {
   if (!isObject(current)) return persisted
-  const out: AnyState = { ...current, ...(isObject(persisted) ? persisted : {}) }
+  const out: AnyState = {
+    ...current,
+    ...(isObject(persisted) ? persisted : {}),
+  }
   // Functions always come from the code, never from disk.
-  for (const key of Object.keys(current)) if (typeof current[key] === 'function') out[key] = current[key]
+  for (const key of Object.keys(current))
+    if (typeof current[key] === 'function') out[key] = current[key]
   return out
 }
 
@@ -35,14 +46,21 @@ const nameOf = (action: unknown): string =>
       : 'setState'
 
 function checkOptions(o: ZustandAofOptions<unknown, unknown>): void {
-  if (!isObject(o)) throw new TypeError('aof-persist: aof(initializer, options) needs an options object with "dir"')
+  if (!isObject(o))
+    throw new TypeError(
+      'aof-persist: aof(initializer, options) needs an options object with "dir"',
+    )
   for (const name of ['partialize', 'merge', 'migrate'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'function') {
-      throw new TypeError(`aof-persist: option "${name}" must be a function, got ${typeof o[name]}`)
+      throw new TypeError(
+        `aof-persist: option "${name}" must be a function, got ${typeof o[name]}`,
+      )
     }
   }
   if (o.version !== undefined && !Number.isInteger(o.version)) {
-    throw new TypeError(`aof-persist: option "version" must be an integer, got ${String(o.version)}`)
+    throw new TypeError(
+      `aof-persist: option "version" must be an integer, got ${String(o.version)}`,
+    )
   }
 }
 
@@ -71,7 +89,10 @@ function migrateState(
       { cause },
     )
   }
-  if (migrated === undefined || typeof (migrated as PromiseLike<unknown> | null)?.then === 'function') {
+  if (
+    migrated === undefined ||
+    typeof (migrated as PromiseLike<unknown> | null)?.then === 'function'
+  ) {
     throw new AofError(
       'AOF_MIGRATE_FAILED',
       `migrate(state, ${stored}) returned ${migrated === undefined ? 'undefined' : 'a promise'} for the log in ${dir}; it must return the migrated state synchronously. ${untouched}`,
@@ -81,8 +102,15 @@ function migrateState(
 }
 
 const aofImpl =
-  (initializer: StateCreator<unknown>, options: ZustandAofOptions<unknown, unknown>) =>
-  (set: AnySet, get: () => unknown, api: StoreApi<unknown> & { aof?: AofStoreApi }): unknown => {
+  (
+    initializer: StateCreator<unknown>,
+    options: ZustandAofOptions<unknown, unknown>,
+  ) =>
+  (
+    set: AnySet,
+    get: () => unknown,
+    api: StoreApi<unknown> & { aof?: AofStoreApi },
+  ): unknown => {
     checkOptions(options)
     const partialize = options.partialize ?? withoutFunctions
     const merge = options.merge ?? shallowMerge
@@ -151,20 +179,36 @@ const aofImpl =
     }
 
     try {
-      const { state: stored, version: storedVersion, count } = replay(log.records())
-      const initialState = initializer(loggedSet as never, get as never, api as never)
+      const {
+        state: stored,
+        version: storedVersion,
+        count,
+      } = replay(log.records())
+      const initialState = initializer(
+        loggedSet as never,
+        get as never,
+        api as never,
+      )
       api.getInitialState = () => initialState
       let state: unknown
       if (count === 0) {
         // Self-contained log: the first record carries the whole persisted state, so replay
-        // never needs this release's initial state or action code.
+        // never needs this release's initial state or action code. It is written as the base
+        // (as a rewrite would), so a large initial state is the growth reference of automatic
+        // rewrites instead of triggering one at once.
         persisted = partialize(initialState)
-        log.append(snapshotAction(persisted, version))
+        log.rewriteSync(snapshotAction(persisted, version))
         state = initialState
       } else {
         persisted = stored
         if (storedVersion !== version) {
-          persisted = migrateState(options, log.dir, stored, storedVersion, version)
+          persisted = migrateState(
+            options,
+            log.dir,
+            stored,
+            storedVersion,
+            version,
+          )
           // Durable before the store exists: a crash now must not replay the old version again
           // under the new code.
           log.rewriteSync(snapshotAction(persisted, version))

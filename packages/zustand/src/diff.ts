@@ -13,7 +13,8 @@ const isPlainObject = (v: unknown): v is Obj => {
 }
 
 // NaN is the one value not equal to itself; without this a NaN would be re-logged on every set.
-const same = (a: unknown, b: unknown): boolean => a === b || (a !== a && b !== b)
+const same = (a: unknown, b: unknown): boolean =>
+  a === b || (a !== a && b !== b)
 
 /**
  * The patches (immer's format) that turn `prev` into `next`. Subtrees that are the same
@@ -43,7 +44,10 @@ function diffValue(a: unknown, b: unknown, path: Path, out: Patch[]): void {
 
 function diffObject(a: Obj, b: Obj, path: Path, out: Patch[]): void {
   for (const key of Object.keys(a)) {
-    if (a[key] !== undefined && (!Object.hasOwn(b, key) || b[key] === undefined)) {
+    if (
+      a[key] !== undefined &&
+      (!Object.hasOwn(b, key) || b[key] === undefined)
+    ) {
       out.push({ op: 'remove', path: [...path, key] })
     }
   }
@@ -66,7 +70,11 @@ function diffArray(a: unknown[], b: unknown[], path: Path, out: Patch[]): void {
   const min = Math.min(a.length, b.length)
   while (start < min && same(a[start], b[start])) start++
   let end = 0
-  while (end < min - start && same(a[a.length - 1 - end], b[b.length - 1 - end])) end++
+  while (
+    end < min - start &&
+    same(a[a.length - 1 - end], b[b.length - 1 - end])
+  )
+    end++
   const m = a.length - start - end
   const n = b.length - start - end
 
@@ -77,8 +85,10 @@ function diffArray(a: unknown[], b: unknown[], path: Path, out: Patch[]): void {
 
   if (m === 0 || n === 0) {
     // Remove from the back so every index is the item's index at the moment it is removed.
-    for (let i = start + m - 1; i >= start; i--) local.push({ op: 'remove', path: at(i) })
-    for (let i = start; i < start + n; i++) local.push({ op: 'add', path: at(i), value: b[i] })
+    for (let i = start + m - 1; i >= start; i--)
+      local.push({ op: 'remove', path: at(i) })
+    for (let i = start; i < start + n; i++)
+      local.push({ op: 'add', path: at(i), value: b[i] })
   } else {
     const script = editScript(a, b, start, m, n)
     if (script) {
@@ -109,7 +119,13 @@ const INS = 2
  * comparing by reference. Returns null when it needs more than MAX_EDITS edits or too much work,
  * so a large shuffle costs a bounded amount before the caller falls back.
  */
-function editScript(a: unknown[], b: unknown[], start: number, m: number, n: number): Uint8Array | null {
+function editScript(
+  a: unknown[],
+  b: unknown[],
+  start: number,
+  m: number,
+  n: number,
+): Uint8Array | null {
   const max = Math.min(m + n, MAX_EDITS)
   const off = max + 1
   let v = new Int32Array(2 * max + 3)
@@ -136,7 +152,12 @@ function editScript(a: unknown[], b: unknown[], start: number, m: number, n: num
   return null
 }
 
-function backtrack(trace: Int32Array[], m: number, n: number, off: number): Uint8Array {
+function backtrack(
+  trace: Int32Array[],
+  m: number,
+  n: number,
+  off: number,
+): Uint8Array {
   const ops: number[] = []
   let x = m
   let y = n
@@ -166,7 +187,14 @@ function backtrack(trace: Int32Array[], m: number, n: number, off: number): Uint
  * replaces a[i, i+r) with b[j, j+s): the first min(r, s) pairs are diffed into each other (a
  * changed item stays in place), the rest are removed or added.
  */
-function emitScript(script: Uint8Array, a: unknown[], b: unknown[], start: number, path: Path, out: Patch[]): void {
+function emitScript(
+  script: Uint8Array,
+  a: unknown[],
+  b: unknown[],
+  start: number,
+  path: Path,
+  out: Patch[],
+): void {
   let ai = start
   let bi = start
   let idx = start // the index in the array as the patches so far have left it
@@ -192,7 +220,8 @@ function emitScript(script: Uint8Array, a: unknown[], b: unknown[], start: numbe
       path.pop()
       idx++
     }
-    for (let p = pairs; p < dels; p++) out.push({ op: 'remove', path: [...path, idx] })
+    for (let p = pairs; p < dels; p++)
+      out.push({ op: 'remove', path: [...path, idx] })
     for (let p = pairs; p < ins; p++) {
       out.push({ op: 'add', path: [...path, idx], value: b[bi + p] })
       idx++

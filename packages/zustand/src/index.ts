@@ -4,4 +4,9 @@ export { replayLog } from './replayLog.js'
 
 export type { Patch } from './patches.js'
 export type { PatchRecord, ReplayResult } from './replayLog.js'
-export type { AofActionName, AofMiddleware, AofStoreApi, ZustandAofOptions } from './types.js'
+export type {
+  AofActionName,
+  AofMiddleware,
+  AofStoreApi,
+  ZustandAofOptions,
+} from './types.js'

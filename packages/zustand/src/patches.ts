@@ -12,25 +12,43 @@ export interface Patch {
 
 type Container = Record<string, unknown> | unknown[]
 
-const describe = (patch: Patch): string => `${patch.op} at ${JSON.stringify(patch.path)}`
+const describe = (patch: Patch): string =>
+  `${patch.op} at ${JSON.stringify(patch.path)}`
 
-const isContainer = (v: unknown): v is Container => typeof v === 'object' && v !== null
+const isContainer = (v: unknown): v is Container =>
+  typeof v === 'object' && v !== null
 
 // An array index from a path: numbers from our own diff, canonical digit strings from other
 // writers of immer-format patches.
 function toIndex(key: string | number, patch: Patch): number {
-  const n = typeof key === 'number' ? key : /^(0|[1-9]\d*)$/.test(key) ? Number(key) : NaN
+  const n =
+    typeof key === 'number'
+      ? key
+      : /^(0|[1-9]\d*)$/.test(key)
+        ? Number(key)
+        : NaN
   if (!Number.isInteger(n) || n < 0) {
-    throw new Error(`Patch ${describe(patch)}: "${String(key)}" is not an array index`)
+    throw new Error(
+      `Patch ${describe(patch)}: "${String(key)}" is not an array index`,
+    )
   }
   return n
 }
 
 // `obj.__proto__ = v` would change the prototype instead of setting a key; JSON.parse creates
 // such keys as own data properties, and so must we.
-function setKey(obj: Record<string, unknown>, key: string, value: unknown): void {
+function setKey(
+  obj: Record<string, unknown>,
+  key: string,
+  value: unknown,
+): void {
   if (key === '__proto__') {
-    Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true })
+    Object.defineProperty(obj, key, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    })
   } else {
     obj[key] = value
   }
@@ -43,7 +61,10 @@ function setKey(obj: Record<string, unknown>, key: string, value: unknown): void
  * parsed from JSON. The cost is the size of the patches plus the array shifting they cause,
  * never a copy of the state. Throws an `Error` naming the patch when its path does not exist.
  */
-export function applyPatches(root: unknown, patches: readonly Patch[]): unknown {
+export function applyPatches(
+  root: unknown,
+  patches: readonly Patch[],
+): unknown {
   for (const patch of patches) {
     if (
       !isContainer(patch) ||
@@ -61,10 +82,16 @@ export function applyPatches(root: unknown, patches: readonly Patch[]): unknown 
     for (let i = 0; i < path.length - 1; i++) {
       if (!isContainer(parent)) break
       const key = path[i]!
-      parent = Array.isArray(parent) ? parent[toIndex(key, patch)] : Object.hasOwn(parent, key) ? parent[key] : undefined
+      parent = Array.isArray(parent)
+        ? parent[toIndex(key, patch)]
+        : Object.hasOwn(parent, key)
+          ? parent[key]
+          : undefined
     }
     if (!isContainer(parent)) {
-      throw new Error(`Patch ${describe(patch)}: the parent of the target is not an object or array`)
+      throw new Error(
+        `Patch ${describe(patch)}: the parent of the target is not an object or array`,
+      )
     }
     const key = path[path.length - 1]!
     if (Array.isArray(parent)) {
@@ -81,7 +108,9 @@ export function applyPatches(root: unknown, patches: readonly Patch[]): unknown 
       const index = toIndex(key, patch)
       const max = op === 'add' ? parent.length : parent.length - 1
       if (index > max) {
-        throw new Error(`Patch ${describe(patch)}: index ${index} is out of range (length ${parent.length})`)
+        throw new Error(
+          `Patch ${describe(patch)}: index ${index} is out of range (length ${parent.length})`,
+        )
       }
       if (op === 'add') parent.splice(index, 0, value)
       else if (op === 'remove') parent.splice(index, 1)

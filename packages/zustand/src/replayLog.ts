@@ -24,7 +24,9 @@ const isPatchRecord = (r: unknown): r is PatchRecord =>
   Array.isArray((r as PatchRecord).patches)
 
 /** {@link replayLog}, also counting the records. */
-export function replay(records: Iterable<unknown>): ReplayResult & { count: number } {
+export function replay(
+  records: Iterable<unknown>,
+): ReplayResult & { count: number } {
   let state: unknown
   let version = 0
   let count = 0

@@ -7,18 +7,17 @@ import type { StateCreator, StoreMutatorIdentifier } from 'zustand/vanilla'
  * zustand's `persist`, except that `migrate` is synchronous and a failed migration never lets
  * the initial state replace what is on disk.
  */
-export interface ZustandAofOptions<S, P = S>
-  extends Pick<
-    AofOptions,
-    | 'dir'
-    | 'fileName'
-    | 'fsync'
-    | 'autoRewritePercentage'
-    | 'autoRewriteMinSize'
-    | 'loadTruncated'
-    | 'timestamps'
-    | 'onError'
-  > {
+export interface ZustandAofOptions<S, P = S> extends Pick<
+  AofOptions,
+  | 'dir'
+  | 'fileName'
+  | 'fsync'
+  | 'autoRewritePercentage'
+  | 'autoRewriteMinSize'
+  | 'loadTruncated'
+  | 'timestamps'
+  | 'onError'
+> {
   /**
    * Picks the part of the state that is persisted. Keys it leaves out are neither logged nor
    * restored: they start from the initializer's state. Called after every `set`; return the
@@ -68,7 +67,8 @@ export interface AofStoreApi {
 }
 
 /** The name a `set` gives its change: a string, or an action object whose `type` is used. */
-export type AofActionName = string | { type: string; [key: string | number | symbol]: unknown }
+export type AofActionName =
+  string | { type: string; [key: string | number | symbol]: unknown }
 
 type Write<T, U> = Omit<T, keyof U> & U
 
@@ -111,6 +111,10 @@ export type AofMiddleware = <
   Mcs extends [StoreMutatorIdentifier, unknown][] = [],
   P = T,
 >(
-  initializer: StateCreator<T, [...Mps, ['@aof-persist/zustand', unknown]], Mcs>,
+  initializer: StateCreator<
+    T,
+    [...Mps, ['@aof-persist/zustand', unknown]],
+    Mcs
+  >,
   options: ZustandAofOptions<T, P>,
 ) => StateCreator<T, Mps, [['@aof-persist/zustand', P], ...Mcs]>

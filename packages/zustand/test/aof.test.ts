@@ -1,4 +1,9 @@
-import { isAofError, openAof, readAofEntries, SNAPSHOT_TYPE } from '@aof-persist/core'
+import {
+  isAofError,
+  openAof,
+  readAofEntries,
+  SNAPSHOT_TYPE,
+} from '@aof-persist/core'
 import { aof, replayLog, type ZustandAofOptions } from '@aof-persist/zustand'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -18,9 +23,18 @@ interface TodoState {
   remove: (id: number) => void
 }
 
-const makeTodos = (n: number): Todo[] => Array.from({ length: n }, (_, i) => ({ id: i, text: `todo ${i}`, done: false }))
+const makeTodos = (n: number): Todo[] =>
+  Array.from({ length: n }, (_, i) => ({
+    id: i,
+    text: `todo ${i}`,
+    done: false,
+  }))
 
-function todoStore(dir: string, options: Partial<ZustandAofOptions<TodoState, unknown>> = {}, initial: Todo[] = []) {
+function todoStore(
+  dir: string,
+  options: Partial<ZustandAofOptions<TodoState, unknown>> = {},
+  initial: Todo[] = [],
+) {
   return autoClose(
     createStore<TodoState>()(
       aof(
@@ -28,14 +42,29 @@ function todoStore(dir: string, options: Partial<ZustandAofOptions<TodoState, un
           todos: initial,
           filter: 'all',
           add: (text) =>
-            set((s) => ({ todos: [...s.todos, { id: s.todos.length, text, done: false }] }), false, 'todos/add'),
+            set(
+              (s) => ({
+                todos: [...s.todos, { id: s.todos.length, text, done: false }],
+              }),
+              false,
+              'todos/add',
+            ),
           toggle: (id) =>
             set(
-              (s) => ({ todos: s.todos.map((t) => (t.id === id ? { ...t, done: !t.done } : t)) }),
+              (s) => ({
+                todos: s.todos.map((t) =>
+                  t.id === id ? { ...t, done: !t.done } : t,
+                ),
+              }),
               false,
               { type: 'todos/toggle', id },
             ),
-          remove: (id) => set((s) => ({ todos: s.todos.filter((t) => t.id !== id) }), false, 'todos/remove'),
+          remove: (id) =>
+            set(
+              (s) => ({ todos: s.todos.filter((t) => t.id !== id) }),
+              false,
+              'todos/remove',
+            ),
         }),
         { dir, ...options },
       ),
@@ -44,7 +73,9 @@ function todoStore(dir: string, options: Partial<ZustandAofOptions<TodoState, un
 }
 
 const patchRecords = (dir: string) =>
-  recordsIn(dir).filter((r) => (r as { type: string }).type !== SNAPSHOT_TYPE) as { type: string; patches: unknown[] }[]
+  recordsIn(dir).filter(
+    (r) => (r as { type: string }).type !== SNAPSHOT_TYPE,
+  ) as { type: string; patches: unknown[] }[]
 
 describe('aof: start-up', () => {
   it('creates the store already holding the replayed state, with the initializer’s functions', async () => {
@@ -69,13 +100,20 @@ describe('aof: start-up', () => {
     expect(b.getInitialState().todos).toEqual([]) // the initializer's state, as with persist
   })
 
-  it('starts an empty log with a snapshot record of the persisted state and the version', async () => {
+  it('starts an empty log with a snapshot record of the persisted state and the version, as the base', async () => {
     const dir = tempDir()
     const store = todoStore(dir, { version: 3 }, makeTodos(2))
-    await store.aof.close()
+    // Durable before the store is returned, and the growth reference of automatic rewrites.
+    expect(store.aof.stats().files.map((f) => f.type)).toEqual(['base', 'incr'])
+    expect(store.aof.stats().baseSize).toBeGreaterThan(100)
     expect(recordsIn(dir)).toEqual([
-      { type: SNAPSHOT_TYPE, payload: { todos: makeTodos(2), filter: 'all' }, meta: { version: 3 } },
+      {
+        type: SNAPSHOT_TYPE,
+        payload: { todos: makeTodos(2), filter: 'all' },
+        meta: { version: 3 },
+      },
     ])
+    await store.aof.close()
   })
 
   it('replays old logs the same after a release changes the initial state (the log is self-contained)', async () => {
@@ -87,7 +125,14 @@ describe('aof: start-up', () => {
     // The next release ships other seed todos and a new key.
     const v2 = autoClose(
       createStore(
-        aof(() => ({ todos: [{ id: 99, text: 'new seed', done: true }], filter: 'open', theme: 'dark' }), { dir }),
+        aof(
+          () => ({
+            todos: [{ id: 99, text: 'new seed', done: true }],
+            filter: 'open',
+            theme: 'dark',
+          }),
+          { dir },
+        ),
       ),
     )
     expect(v2.getState()).toEqual({
@@ -100,14 +145,20 @@ describe('aof: start-up', () => {
   it('throws AOF_LOCKED while another store holds the directory', () => {
     const dir = tempDir()
     todoStore(dir)
-    expect(() => todoStore(dir)).toThrow(expect.objectContaining({ code: 'AOF_LOCKED' }))
+    expect(() => todoStore(dir)).toThrow(
+      expect.objectContaining({ code: 'AOF_LOCKED' }),
+    )
   })
 
   it('rejects options of the wrong type with a TypeError naming the option', () => {
     const dir = tempDir()
-    expect(() => todoStore(dir, { partialize: 'x' as never })).toThrow(/option "partialize"/)
+    expect(() => todoStore(dir, { partialize: 'x' as never })).toThrow(
+      /option "partialize"/,
+    )
     expect(() => todoStore(dir, { version: 1.5 })).toThrow(/option "version"/)
-    expect(() => todoStore(dir, { fsync: 'sometimes' as never })).toThrow(/option "fsync"/)
+    expect(() => todoStore(dir, { fsync: 'sometimes' as never })).toThrow(
+      /option "fsync"/,
+    )
   })
 })
 
@@ -120,9 +171,24 @@ describe('aof: records', () => {
     store.setState({ filter: 'open' }) // no name
     await store.aof.close()
     expect(patchRecords(dir)).toEqual([
-      { type: 'todos/add', patches: [{ op: 'add', path: ['todos', 0], value: { id: 0, text: 'milk', done: false } }] },
-      { type: 'todos/toggle', patches: [{ op: 'replace', path: ['todos', 0, 'done'], value: true }] },
-      { type: 'setState', patches: [{ op: 'replace', path: ['filter'], value: 'open' }] },
+      {
+        type: 'todos/add',
+        patches: [
+          {
+            op: 'add',
+            path: ['todos', 0],
+            value: { id: 0, text: 'milk', done: false },
+          },
+        ],
+      },
+      {
+        type: 'todos/toggle',
+        patches: [{ op: 'replace', path: ['todos', 0, 'done'], value: true }],
+      },
+      {
+        type: 'setState',
+        patches: [{ op: 'replace', path: ['filter'], value: 'open' }],
+      },
     ])
   })
 
@@ -132,7 +198,7 @@ describe('aof: records', () => {
     store.setState({ filter: 'done' }) // not persisted
     store.setState((s) => ({ todos: s.todos })) // same reference
     store.setState({ todos: [] }) // a new but equal array
-    expect(store.aof.stats().appended).toBe(1) // the initial snapshot only
+    expect(store.aof.stats().appended).toBe(0)
     await store.aof.close()
     expect(patchRecords(dir)).toEqual([])
   })
@@ -147,7 +213,12 @@ describe('aof: records', () => {
     expect(bytes).toBeLessThan(200)
     await store.aof.close()
     expect(patchRecords(dir)).toEqual([
-      { type: 'todos/toggle', patches: [{ op: 'replace', path: ['todos', 77_777, 'done'], value: true }] },
+      {
+        type: 'todos/toggle',
+        patches: [
+          { op: 'replace', path: ['todos', 77_777, 'done'], value: true },
+        ],
+      },
     ])
   })
 
@@ -161,7 +232,11 @@ describe('aof: records', () => {
       (t) => [...t].reverse(), // reorder everything
       (t) => [...t].sort((a, b) => (a.id % 7) - (b.id % 7)), // a shuffle
       (t) => t.map((x, i) => (i % 9 === 0 ? { ...x, done: true } : x)), // scattered toggles
-      (t) => [...t.slice(0, 5), { id: 200, text: 'mid', done: true }, ...t.slice(8)], // replace a run
+      (t) => [
+        ...t.slice(0, 5),
+        { id: 200, text: 'mid', done: true },
+        ...t.slice(8),
+      ], // replace a run
     ]
     for (const edit of edits) store.setState((s) => ({ todos: edit(s.todos) }))
     const expected = structuredClone(store.getState().todos)
@@ -170,37 +245,63 @@ describe('aof: records', () => {
   })
 
   it('replays random sequences of sets exactly (property, through real stores)', async () => {
-    const edit = fc.record({ kind: fc.nat(5), i: fc.nat(), j: fc.nat(), v: fc.oneof(fc.string(), fc.integer(), fc.constant(null)) })
+    const edit = fc.record({
+      kind: fc.nat(5),
+      i: fc.nat(),
+      j: fc.nat(),
+      v: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+    })
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.array(edit, { maxLength: 3 }), { maxLength: 15 }), async (sets) => {
-        const dir = tempDir()
-        type S = { list: { k: number; v: unknown }[]; obj: Record<string, unknown> }
-        const make = () => autoClose(createStore<S>()(aof((_set) => ({ list: [], obj: {} }), { dir })))
-        const store = make()
-        for (const edits of sets) {
-          store.setState((s) => {
-            let { list, obj } = s
-            for (const e of edits) {
-              const n = list.length
-              if (e.kind === 0) list = [...list.slice(0, e.i % (n + 1)), { k: e.j, v: e.v }, ...list.slice(e.i % (n + 1))]
-              else if (e.kind === 1 && n) list = list.filter((_, x) => x !== e.i % n)
-              else if (e.kind === 2 && n) list = list.map((x, y) => (y === e.i % n ? { ...x, v: e.v } : x))
-              else if (e.kind === 3) list = [...list].sort((a, b) => ((a.k * e.i) % 5) - ((b.k * e.i) % 5))
-              else if (e.kind === 4) obj = { ...obj, [`k${e.i % 4}`]: e.v }
-              else {
-                const { [`k${e.i % 4}`]: _, ...rest } = obj
-                obj = rest
+      fc.asyncProperty(
+        fc.array(fc.array(edit, { maxLength: 3 }), { maxLength: 15 }),
+        async (sets) => {
+          const dir = tempDir()
+          type S = {
+            list: { k: number; v: unknown }[]
+            obj: Record<string, unknown>
+          }
+          const make = () =>
+            autoClose(
+              createStore<S>()(aof((_set) => ({ list: [], obj: {} }), { dir })),
+            )
+          const store = make()
+          for (const edits of sets) {
+            store.setState((s) => {
+              let { list, obj } = s
+              for (const e of edits) {
+                const n = list.length
+                if (e.kind === 0)
+                  list = [
+                    ...list.slice(0, e.i % (n + 1)),
+                    { k: e.j, v: e.v },
+                    ...list.slice(e.i % (n + 1)),
+                  ]
+                else if (e.kind === 1 && n)
+                  list = list.filter((_, x) => x !== e.i % n)
+                else if (e.kind === 2 && n)
+                  list = list.map((x, y) =>
+                    y === e.i % n ? { ...x, v: e.v } : x,
+                  )
+                else if (e.kind === 3)
+                  list = [...list].sort(
+                    (a, b) => ((a.k * e.i) % 5) - ((b.k * e.i) % 5),
+                  )
+                else if (e.kind === 4) obj = { ...obj, [`k${e.i % 4}`]: e.v }
+                else {
+                  const { [`k${e.i % 4}`]: _, ...rest } = obj
+                  obj = rest
+                }
               }
-            }
-            return { list, obj }
-          }, false)
-        }
-        const expected = JSON.parse(JSON.stringify(store.getState()))
-        await store.aof.close()
-        const again = make()
-        expect(again.getState()).toEqual(expected)
-        await again.aof.close()
-      }),
+              return { list, obj }
+            }, false)
+          }
+          const expected = JSON.parse(JSON.stringify(store.getState()))
+          await store.aof.close()
+          const again = make()
+          expect(again.getState()).toEqual(expected)
+          await again.aof.close()
+        },
+      ),
       { numRuns: 40 },
     )
   })
@@ -209,34 +310,45 @@ describe('aof: records', () => {
     const dir = tempDir()
     let rawSet: ((p: Partial<TodoState>) => void) | undefined
     // An outer middleware that keeps the original setState, as devtools' time travel does.
-    const outer = (fn: typeof inner) => (set: never, get: never, api: never) => {
-      rawSet = set
-      return fn(set, get, api)
-    }
+    const outer =
+      (fn: typeof inner) => (set: never, get: never, api: never) => {
+        rawSet = set
+        return fn(set, get, api)
+      }
     const inner = aof<{ n: number }>(() => ({ n: 0 }), { dir })
     const store = autoClose(createStore(outer(inner) as typeof inner))
     rawSet!({ n: 5 } as never)
     expect(store.getState().n).toBe(5)
     store.aof.flush()
     await store.aof.close()
-    expect(autoClose(createStore(aof(() => ({ n: 0 }), { dir }))).getState().n).toBe(5)
+    expect(
+      autoClose(createStore(aof(() => ({ n: 0 }), { dir }))).getState().n,
+    ).toBe(5)
   })
 
   it('throws AOF_CLOSED from a set after close; the state in memory has changed', async () => {
     const dir = tempDir()
     const store = todoStore(dir)
     await store.aof.close()
-    expect(() => store.getState().add('late')).toThrow(expect.objectContaining({ code: 'AOF_CLOSED' }))
+    expect(() => store.getState().add('late')).toThrow(
+      expect.objectContaining({ code: 'AOF_CLOSED' }),
+    )
     expect(store.getState().todos).toHaveLength(1)
   })
 
   it('throws AOF_NOT_SERIALIZABLE from a set whose change JSON cannot hold, and logs it once fixed', async () => {
     const dir = tempDir()
-    const store = autoClose(createStore<{ n: unknown }>()(aof((_set) => ({ n: 0 }), { dir })))
-    expect(() => store.setState({ n: 1n })).toThrow(expect.objectContaining({ code: 'AOF_NOT_SERIALIZABLE' }))
+    const store = autoClose(
+      createStore<{ n: unknown }>()(aof((_set) => ({ n: 0 }), { dir })),
+    )
+    expect(() => store.setState({ n: 1n })).toThrow(
+      expect.objectContaining({ code: 'AOF_NOT_SERIALIZABLE' }),
+    )
     store.setState({ n: 2 })
     await store.aof.close()
-    expect(autoClose(createStore(aof(() => ({ n: 0 }), { dir }))).getState().n).toBe(2)
+    expect(
+      autoClose(createStore(aof(() => ({ n: 0 }), { dir }))).getState().n,
+    ).toBe(2)
   })
 })
 
@@ -250,24 +362,44 @@ describe('aof: partialize and merge', () => {
     expect(JSON.stringify(recordsIn(dir))).not.toContain('filter')
     const again = todoStore(dir, { partialize: (s) => ({ todos: s.todos }) })
     expect(again.getState().filter).toBe('all')
-    expect(again.getState().todos).toEqual([{ id: 0, text: 'milk', done: false }])
+    expect(again.getState().todos).toEqual([
+      { id: 0, text: 'milk', done: false },
+    ])
   })
 
   it('merges shallowly by default: persisted keys win, new initializer keys and functions stay', async () => {
     const dir = tempDir()
-    const a = autoClose(createStore(aof(() => ({ prefs: { a: 1, b: 2 }, n: 1 }), { dir })))
+    const a = autoClose(
+      createStore(aof(() => ({ prefs: { a: 1, b: 2 }, n: 1 }), { dir })),
+    )
     a.setState({ prefs: { a: 5, b: 2 } })
     await a.aof.close()
     const b = autoClose(
-      createStore(aof(() => ({ prefs: { a: 0, b: 0, c: 0 }, n: 0, extra: true, inc: () => {} }), { dir })),
+      createStore(
+        aof(
+          () => ({
+            prefs: { a: 0, b: 0, c: 0 },
+            n: 0,
+            extra: true,
+            inc: () => {},
+          }),
+          { dir },
+        ),
+      ),
     )
-    expect(b.getState()).toMatchObject({ prefs: { a: 5, b: 2 }, n: 1, extra: true })
+    expect(b.getState()).toMatchObject({
+      prefs: { a: 5, b: 2 },
+      n: 1,
+      extra: true,
+    })
     expect(typeof b.getState().inc).toBe('function')
   })
 
   it('never takes a function key from disk, even when the log has data under that name', async () => {
     const dir = tempDir()
-    const a = autoClose(createStore(aof(() => ({ inc: 1 as unknown }), { dir })))
+    const a = autoClose(
+      createStore(aof(() => ({ inc: 1 as unknown }), { dir })),
+    )
     await a.aof.close()
     const b = autoClose(createStore(aof(() => ({ inc: () => 42 }), { dir })))
     expect(b.getState().inc()).toBe(42)
@@ -275,7 +407,11 @@ describe('aof: partialize and merge', () => {
 
   it('passes the persisted and the current state to a custom merge', async () => {
     const dir = tempDir()
-    const a = autoClose(createStore(aof(() => ({ prefs: { a: 1 } as Record<string, number> }), { dir })))
+    const a = autoClose(
+      createStore(
+        aof(() => ({ prefs: { a: 1 } as Record<string, number> }), { dir }),
+      ),
+    )
     a.setState({ prefs: { a: 2 } })
     await a.aof.close()
     let seen: unknown[] = []
@@ -299,12 +435,19 @@ describe('aof: partialize and merge', () => {
 describe('aof: rewrite', () => {
   it('store.aof.rewrite() compacts the log into one snapshot of the persisted state', async () => {
     const dir = tempDir()
-    const store = todoStore(dir, { version: 2, partialize: (s) => ({ todos: s.todos }) })
+    const store = todoStore(dir, {
+      version: 2,
+      partialize: (s) => ({ todos: s.todos }),
+    })
     for (let i = 0; i < 20; i++) store.getState().add(`t${i}`)
     store.getState().remove(3)
     await store.aof.rewrite()
     expect(recordsIn(dir)).toEqual([
-      { type: SNAPSHOT_TYPE, payload: { todos: store.getState().todos }, meta: { version: 2 } },
+      {
+        type: SNAPSHOT_TYPE,
+        payload: { todos: store.getState().todos },
+        meta: { version: 2 },
+      },
     ])
     await store.aof.close()
     expect(todoStore(dir, { version: 2 }).getState().todos).toHaveLength(19)
@@ -316,7 +459,9 @@ describe('aof: rewrite', () => {
     const running = store.aof.rewrite()
     expect(store.aof.stats().rewriteInProgress).toBe(true)
     store.getState().add('during 1') // array inserts: applied twice if the snapshot included them
-    store.setState((s) => ({ todos: [{ id: -1, text: 'head', done: false }, ...s.todos] }))
+    store.setState((s) => ({
+      todos: [{ id: -1, text: 'head', done: false }, ...s.todos],
+    }))
     store.getState().toggle(5)
     await running
     const expected = structuredClone(store.getState().todos)
@@ -326,9 +471,20 @@ describe('aof: rewrite', () => {
 
   it('rewrites automatically from the last logged state, and replays the same afterwards', async () => {
     const dir = tempDir()
-    const store = todoStore(dir, { autoRewriteMinSize: 2048, autoRewritePercentage: 50 })
+    const store = todoStore(dir, {
+      autoRewriteMinSize: 2048,
+      autoRewritePercentage: 50,
+    })
     for (let i = 0; i < 300; i++) {
-      store.setState((s) => ({ todos: [{ id: i, text: `item ${i}`, done: false }, ...s.todos.slice(0, 30)] }), false)
+      store.setState(
+        (s) => ({
+          todos: [
+            { id: i, text: `item ${i}`, done: false },
+            ...s.todos.slice(0, 30),
+          ],
+        }),
+        false,
+      )
       if (i % 7 === 0) store.getState().toggle(i - 1)
       await nextTurn() // the core checks for an automatic rewrite at the end of a turn
     }
@@ -343,7 +499,9 @@ describe('aof: rewrite', () => {
 
 describe('aof: versions and migrate', () => {
   async function writeVersion1(dir: string) {
-    const store = autoClose(createStore(aof(() => ({ count: 1 }), { dir, version: 1 })))
+    const store = autoClose(
+      createStore(aof(() => ({ count: 1 }), { dir, version: 1 })),
+    )
     store.setState({ count: 7 })
     await store.aof.close()
   }
@@ -362,7 +520,11 @@ describe('aof: versions and migrate', () => {
     expect((error as Error).message).toMatch(/version 1.*version 2.*migrate/)
     expect(filesIn(dir)).toEqual(before)
     // The lock was released and the old state is intact.
-    expect(autoClose(createStore(aof(() => ({ count: 0 }), { dir, version: 1 }))).getState().count).toBe(7)
+    expect(
+      autoClose(
+        createStore(aof(() => ({ count: 0 }), { dir, version: 1 })),
+      ).getState().count,
+    ).toBe(7)
   })
 
   it('throws AOF_MIGRATE_FAILED when migrate throws, with its error as cause, files untouched', async () => {
@@ -380,7 +542,9 @@ describe('aof: versions and migrate', () => {
           },
         }),
       ),
-    ).toThrow(expect.objectContaining({ code: 'AOF_MIGRATE_FAILED', cause: boom }))
+    ).toThrow(
+      expect.objectContaining({ code: 'AOF_MIGRATE_FAILED', cause: boom }),
+    )
     expect(filesIn(dir)).toEqual(before)
   })
 
@@ -405,14 +569,27 @@ describe('aof: versions and migrate', () => {
     // On disk before any further call: the migrated snapshot is the base.
     const first = [...readAofEntries({ dir })].find((e) => e.kind === 'record')!
     expect(first.file).toMatch(/\.base\.aof$/)
-    expect(recordsIn(dir)).toEqual([{ type: SNAPSHOT_TYPE, payload: { total: 70 }, meta: { version: 2 } }])
+    expect(recordsIn(dir)).toEqual([
+      { type: SNAPSHOT_TYPE, payload: { total: 70 }, meta: { version: 2 } },
+    ])
     await store.aof.close()
     // The next start finds version 2 and needs no migrate.
-    expect(autoClose(createStore(aof(() => ({ total: 0 }), { dir, version: 2 }))).getState().total).toBe(70)
+    expect(
+      autoClose(
+        createStore(aof(() => ({ total: 0 }), { dir, version: 2 })),
+      ).getState().total,
+    ).toBe(70)
   })
 
   it('treats a log without a snapshot version as version 0', () => {
-    expect(replayLog([{ type: 'setState', patches: [{ op: 'replace', path: [], value: { a: 1 } }] }])).toEqual({
+    expect(
+      replayLog([
+        {
+          type: 'setState',
+          patches: [{ op: 'replace', path: [], value: { a: 1 } }],
+        },
+      ]),
+    ).toEqual({
       state: { a: 1 },
       version: 0,
     })
@@ -443,7 +620,10 @@ describe('replayLog', () => {
     log.closeSync()
     const before = filesIn(dir)
     expect(() => createStore(aof(() => ({ todos: [] }), { dir }))).toThrow(
-      expect.objectContaining({ code: 'AOF_CORRUPT', message: expect.stringMatching(/Record 1/) }),
+      expect.objectContaining({
+        code: 'AOF_CORRUPT',
+        message: expect.stringMatching(/Record 1/),
+      }),
     )
     expect(filesIn(dir)).toEqual(before)
   })
@@ -453,6 +633,8 @@ describe('replayLog', () => {
       { type: SNAPSHOT_TYPE, payload: { list: [] }, meta: { version: 0 } },
       { type: 'list/remove', patches: [{ op: 'remove', path: ['list', 4] }] },
     ]
-    expect(() => replayLog(records)).toThrow(/Record 2 of the log \("list\/remove"\)/)
+    expect(() => replayLog(records)).toThrow(
+      /Record 2 of the log \("list\/remove"\)/,
+    )
   })
 })

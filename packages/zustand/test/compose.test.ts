@@ -63,18 +63,32 @@ describe('aof with immer', () => {
       d.todos.shift()
     })
     await store.aof.close()
-    expect(names(dir)).toEqual(['todos/add', 'todos/add', 'todos/toggle', 'setState'])
+    expect(names(dir)).toEqual([
+      'todos/add',
+      'todos/add',
+      'todos/toggle',
+      'setState',
+    ])
     expect(make().getState().todos).toEqual([{ id: 1, done: true }])
   })
 
   it('works with immer outside aof too', async () => {
     const dir = tempDir()
-    const make = () => autoClose(createStore(immer(aof(() => ({ n: 0, list: [] as number[] }), { dir }))))
+    const make = () =>
+      autoClose(
+        createStore(
+          immer(aof(() => ({ n: 0, list: [] as number[] }), { dir })),
+        ),
+      )
     const store = make()
-    store.setState((d) => {
-      d.n = 2
-      d.list.push(1, 2)
-    }, false, 'bump')
+    store.setState(
+      (d) => {
+        d.n = 2
+        d.list.push(1, 2)
+      },
+      false,
+      'bump',
+    )
     await store.aof.close()
     expect(names(dir)).toEqual(['bump'])
     expect(make().getState()).toEqual({ n: 2, list: [1, 2] })
@@ -91,7 +105,13 @@ describe('aof with devtools', () => {
     const store = autoClose(
       createStore<Counter>()(
         devtools(
-          aof((set) => ({ n: 0, inc: () => set((s) => ({ n: s.n + 1 }), false, 'counter/inc') }), { dir }),
+          aof(
+            (set) => ({
+              n: 0,
+              inc: () => set((s) => ({ n: s.n + 1 }), false, 'counter/inc'),
+            }),
+            { dir },
+          ),
           { name: 'counter' },
         ),
       ),
@@ -118,7 +138,13 @@ describe('aof with devtools', () => {
     const store = autoClose(
       createStore<Counter>()(
         devtools(
-          aof((set) => ({ n: 0, inc: () => set((s) => ({ n: s.n + 1 }), false, 'counter/inc') }), { dir }),
+          aof(
+            (set) => ({
+              n: 0,
+              inc: () => set((s) => ({ n: s.n + 1 }), false, 'counter/inc'),
+            }),
+            { dir },
+          ),
           { name: 'counter', enabled: true },
         ),
       ),
@@ -126,7 +152,10 @@ describe('aof with devtools', () => {
     store.getState().inc()
     store.setState({ n: 5 }, false, { type: 'counter/set', by: 'test' })
     await store.aof.close()
-    expect(sent).toEqual([{ type: 'counter/inc' }, { type: 'counter/set', by: 'test' }])
+    expect(sent).toEqual([
+      { type: 'counter/inc' },
+      { type: 'counter/set', by: 'test' },
+    ])
     expect(names(dir)).toEqual(['counter/inc', 'counter/set'])
   })
 })
@@ -158,8 +187,11 @@ describe('aof with redux', () => {
   it('logs each dispatched action under its type', async () => {
     const dir = tempDir()
     type A = { type: 'inc' } | { type: 'add'; by: number }
-    const reducer = (s: { n: number }, a: A) => ({ n: a.type === 'inc' ? s.n + 1 : s.n + a.by })
-    const make = () => autoClose(createStore(aof(redux(reducer, { n: 0 }), { dir })))
+    const reducer = (s: { n: number }, a: A) => ({
+      n: a.type === 'inc' ? s.n + 1 : s.n + a.by,
+    })
+    const make = () =>
+      autoClose(createStore(aof(redux(reducer, { n: 0 }), { dir })))
     const store = make()
     store.dispatch({ type: 'inc' })
     store.dispatch({ type: 'add', by: 5 })
@@ -180,8 +212,19 @@ describe('aof with everything', () => {
               aof(
                 immer((set) => ({
                   todos: [],
-                  add: () => set((d) => void d.todos.push({ id: d.todos.length, done: false }), false, 'todos/add'),
-                  toggle: (id) => set((d) => void (d.todos[id]!.done = true), false, 'todos/toggle'),
+                  add: () =>
+                    set(
+                      (d) =>
+                        void d.todos.push({ id: d.todos.length, done: false }),
+                      false,
+                      'todos/add',
+                    ),
+                  toggle: (id) =>
+                    set(
+                      (d) => void (d.todos[id]!.done = true),
+                      false,
+                      'todos/toggle',
+                    ),
                 })),
                 { dir },
               ),
@@ -191,7 +234,10 @@ describe('aof with everything', () => {
       )
     const store = make()
     const seen: number[] = []
-    store.subscribe((s) => s.todos.length, (n) => seen.push(n))
+    store.subscribe(
+      (s) => s.todos.length,
+      (n) => seen.push(n),
+    )
     store.getState().add()
     store.getState().toggle(0)
     expect(seen).toEqual([1])

@@ -14,7 +14,10 @@ interface S {
 // so records hold add, replace and remove patches at shifting indices. Runs in the child too.
 function step(s: S): S {
   const i = s.steps
-  let items = i % 2 === 0 ? [{ id: i, done: false }, ...s.items] : [...s.items, { id: i, done: false }]
+  let items =
+    i % 2 === 0
+      ? [{ id: i, done: false }, ...s.items]
+      : [...s.items, { id: i, done: false }]
   if (i % 3 === 0) {
     const k = i % items.length
     items = items.map((t, j) => (j === k ? { ...t, done: !t.done } : t))
@@ -52,13 +55,20 @@ burst()
 `
 
 /** Runs the child until it has reported `atLeast` more steps, then kills it with SIGKILL. */
-function runAndKill(dir: string, atLeast: number): Promise<{ start: number; reported: number }> {
+function runAndKill(
+  dir: string,
+  atLeast: number,
+): Promise<{ start: number; reported: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], {
-      cwd: PKG, // resolves 'zustand/vanilla' from the package, like an app
-      env: { ...process.env, DIR: dir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      ['--input-type=module', '-e', CHILD],
+      {
+        cwd: PKG, // resolves 'zustand/vanilla' from the package, like an app
+        env: { ...process.env, DIR: dir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     let buf = ''
     let err = ''
     let start = -1
@@ -72,27 +82,38 @@ function runAndKill(dir: string, atLeast: number): Promise<{ start: number; repo
         if (word === 'ready') start = Number(n)
         else if (word === 'ok') reported = Number(n)
       }
-      if (start >= 0 && reported >= start + atLeast && child.exitCode === null && !child.killed) {
+      if (
+        start >= 0 &&
+        reported >= start + atLeast &&
+        child.exitCode === null &&
+        !child.killed
+      ) {
         child.kill('SIGKILL')
       }
     })
     child.stderr.on('data', (d: Buffer) => (err += d.toString()))
     child.on('exit', (code, signal) => {
       if (signal === 'SIGKILL') resolve({ start, reported })
-      else reject(new Error(`child exited with ${code} before it was killed: ${err}`))
+      else
+        reject(
+          new Error(`child exited with ${code} before it was killed: ${err}`),
+        )
     })
   })
 }
 
 describe('aof: kill -9', () => {
   it('keeps every set that returned under fsync always, across kills mid-burst and mid-rewrite', async () => {
-    if (!fs.existsSync(DIST)) throw new Error(`${DIST} is missing: run "pnpm build" first`)
+    if (!fs.existsSync(DIST))
+      throw new Error(`${DIST} is missing: run "pnpm build" first`)
     const dir = tempDir()
     let last = 0
     for (const atLeast of [370, 410, 150]) {
       const { start, reported } = await runAndKill(dir, atLeast)
       expect(start).toBe(last) // the restarted child holds what the previous one left
-      const store = autoClose(createStore(aof(() => ({ items: [], steps: 0 }) as S, { dir })))
+      const store = autoClose(
+        createStore(aof(() => ({ items: [], steps: 0 }) as S, { dir })),
+      )
       const state = store.getState()
       // Every reported step is there; at most the one in flight when the kill landed is extra.
       expect(state.steps).toBeGreaterThanOrEqual(reported)

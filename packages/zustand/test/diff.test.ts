@@ -11,7 +11,12 @@ const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T
 // What reaches the disk: the patches as JSON, parsed again at replay.
 const viaDisk = (patches: Patch[]): Patch[] => clone(patches)
 
-const todos = (n: number) => Array.from({ length: n }, (_, i) => ({ id: i, text: `todo ${i}`, done: false }))
+const todos = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({
+    id: i,
+    text: `todo ${i}`,
+    done: false,
+  }))
 
 describe('diff', () => {
   it('returns no patches when nothing changed, even for new objects with the same content', () => {
@@ -22,9 +27,16 @@ describe('diff', () => {
 
   it('toggling one todo among 100k is one tiny replace at its path', () => {
     const prev = { todos: todos(100_000), filter: 'all' }
-    const next = { ...prev, todos: prev.todos.map((t, i) => (i === 54_321 ? { ...t, done: true } : t)) }
+    const next = {
+      ...prev,
+      todos: prev.todos.map((t, i) =>
+        i === 54_321 ? { ...t, done: true } : t,
+      ),
+    }
     const patches = diff(prev, next)
-    expect(patches).toEqual([{ op: 'replace', path: ['todos', 54_321, 'done'], value: true }])
+    expect(patches).toEqual([
+      { op: 'replace', path: ['todos', 54_321, 'done'], value: true },
+    ])
     expect(JSON.stringify(patches).length).toBeLessThan(100)
   })
 
@@ -76,7 +88,9 @@ describe('diff', () => {
     const prev = todos(1000)
     const next = [...prev.slice(0, 10), ...prev.slice(13)]
     const patches = diff(prev, next)
-    expect(patches).toEqual([12, 11, 10].map((i) => ({ op: 'remove', path: [i] })))
+    expect(patches).toEqual(
+      [12, 11, 10].map((i) => ({ op: 'remove', path: [i] })),
+    )
     expect(applyPatches(clone(prev), viaDisk(patches))).toEqual(next)
   })
 
@@ -100,11 +114,15 @@ describe('diff', () => {
   })
 
   it('replaces values of a different kind whole, including the root', () => {
-    expect(diff({ a: [1] }, { a: { 0: 1 } })).toEqual([{ op: 'replace', path: ['a'], value: { 0: 1 } }])
+    expect(diff({ a: [1] }, { a: { 0: 1 } })).toEqual([
+      { op: 'replace', path: ['a'], value: { 0: 1 } },
+    ])
     expect(diff([1], 'x')).toEqual([{ op: 'replace', path: [], value: 'x' }])
     const d1 = new Date(0)
     const d2 = new Date(0)
-    expect(diff({ d: d1 }, { d: d2 })).toEqual([{ op: 'replace', path: ['d'], value: d2 }])
+    expect(diff({ d: d1 }, { d: d2 })).toEqual([
+      { op: 'replace', path: ['d'], value: d2 },
+    ])
   })
 
   it('does not log NaN again when it stays NaN', () => {
@@ -115,31 +133,58 @@ describe('diff', () => {
 describe('applyPatches', () => {
   it('mutates in place and returns the same root', () => {
     const state = { todos: [{ done: false }] }
-    const out = applyPatches(state, [{ op: 'replace', path: ['todos', 0, 'done'], value: true }])
+    const out = applyPatches(state, [
+      { op: 'replace', path: ['todos', 0, 'done'], value: true },
+    ])
     expect(out).toBe(state)
     expect(state.todos[0]!.done).toBe(true)
   })
 
   it('sets a "__proto__" key as a plain key, never as the prototype', () => {
     const state: Record<string, unknown> = {}
-    applyPatches(state, clone([{ op: 'add', path: ['__proto__'], value: { polluted: true } }]))
+    applyPatches(
+      state,
+      clone([{ op: 'add', path: ['__proto__'], value: { polluted: true } }]),
+    )
     expect(Object.getPrototypeOf(state)).toBe(Object.prototype)
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
     expect(Object.keys(state)).toEqual(['__proto__'])
   })
 
   it('throws, naming the patch, when its path does not exist', () => {
-    expect(() => applyPatches({ a: 1 }, [{ op: 'replace', path: ['b', 'c'], value: 1 }])).toThrow(/replace at \["b","c"\]/)
-    expect(() => applyPatches({ a: [] }, [{ op: 'remove', path: ['a', 3] }])).toThrow(/out of range/)
-    expect(() => applyPatches({ a: [] }, [{ op: 'add', path: ['a', 'x'], value: 1 }])).toThrow(/not an array index/)
+    expect(() =>
+      applyPatches({ a: 1 }, [{ op: 'replace', path: ['b', 'c'], value: 1 }]),
+    ).toThrow(/replace at \["b","c"\]/)
+    expect(() =>
+      applyPatches({ a: [] }, [{ op: 'remove', path: ['a', 3] }]),
+    ).toThrow(/out of range/)
+    expect(() =>
+      applyPatches({ a: [] }, [{ op: 'add', path: ['a', 'x'], value: 1 }]),
+    ).toThrow(/not an array index/)
   })
 })
 
 // ---- property tests: random immutable edits, replayed from their patches ----
 
-type Edit = { kind: number; pick: number; i: number; j: number; key: string; value: Json }
+type Edit = {
+  kind: number
+  pick: number
+  i: number
+  j: number
+  key: string
+  value: Json
+}
 
-const keyArb = fc.constantFrom('a', 'b', 'c', 'done', 'text', 'items', '0', '__proto__')
+const keyArb = fc.constantFrom(
+  'a',
+  'b',
+  'c',
+  'done',
+  'text',
+  'items',
+  '0',
+  '__proto__',
+)
 const valueArb: fc.Arbitrary<Json> = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
   fc.constantFrom(null, '', 0, 1, 'x', true),
@@ -156,28 +201,52 @@ const editArb: fc.Arbitrary<Edit> = fc.record({
 })
 const stateArb = fc.record({
   // long enough that a few edits stay below the "replace the whole array" threshold
-  todos: fc.array(fc.record({ id: fc.nat(), text: fc.string({ maxLength: 4 }), done: fc.boolean() }), { maxLength: 40 }),
+  todos: fc.array(
+    fc.record({
+      id: fc.nat(),
+      text: fc.string({ maxLength: 4 }),
+      done: fc.boolean(),
+    }),
+    { maxLength: 40 },
+  ),
   nums: fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 40 }),
   meta: fc.jsonValue({ maxDepth: 3 }),
-  nested: fc.record({ deep: fc.record({ list: fc.array(fc.string({ maxLength: 2 }), { maxLength: 6 }) }) }),
+  nested: fc.record({
+    deep: fc.record({
+      list: fc.array(fc.string({ maxLength: 2 }), { maxLength: 6 }),
+    }),
+  }),
 })
 
 type Container = Record<string, Json> | Json[]
-const isContainer = (v: Json): v is Container => typeof v === 'object' && v !== null
+const isContainer = (v: Json): v is Container =>
+  typeof v === 'object' && v !== null
 
-function containerPaths(v: Json, path: (string | number)[] = [], out: (string | number)[][] = []) {
+function containerPaths(
+  v: Json,
+  path: (string | number)[] = [],
+  out: (string | number)[][] = [],
+) {
   if (!isContainer(v)) return out
   out.push(path)
-  if (Array.isArray(v)) v.forEach((x, i) => containerPaths(x, [...path, i], out))
+  if (Array.isArray(v))
+    v.forEach((x, i) => containerPaths(x, [...path, i], out))
   else for (const k of Object.keys(v)) containerPaths(v[k], [...path, k], out)
   return out
 }
 
 // Copies only the containers on `path`, like an immutable update: everything else keeps its reference.
-function updateAt(root: Json, path: (string | number)[], fn: (c: Container) => Json): Json {
-  if (path.length === 0) return fn(Array.isArray(root) ? [...root] : { ...(root as object) })
+function updateAt(
+  root: Json,
+  path: (string | number)[],
+  fn: (c: Container) => Json,
+): Json {
+  if (path.length === 0)
+    return fn(Array.isArray(root) ? [...root] : { ...(root as object) })
   const [head, ...rest] = path
-  const copy = (Array.isArray(root) ? [...root] : { ...(root as object) }) as Record<string | number, Json>
+  const copy = (
+    Array.isArray(root) ? [...root] : { ...(root as object) }
+  ) as Record<string | number, Json>
   copy[head!] = updateAt(copy[head!], rest, fn)
   return copy
 }
@@ -193,7 +262,14 @@ function applyEdit(state: Json, e: Edit): Json {
         case 7: {
           // remove a run of items and insert a few in their place
           const at = e.i % (n + 1)
-          c.splice(at, e.j % 5, ...Array.from({ length: e.j % 3 }, (_, k) => ({ id: k, v: e.value })))
+          c.splice(
+            at,
+            e.j % 5,
+            ...Array.from({ length: e.j % 3 }, (_, k) => ({
+              id: k,
+              v: e.value,
+            })),
+          )
           return c
         }
         case 8:
@@ -233,7 +309,12 @@ function applyEdit(state: Json, e: Edit): Json {
         return c
       case 1:
       case 2:
-        Object.defineProperty(c, e.key, { value: e.value, enumerable: true, writable: true, configurable: true })
+        Object.defineProperty(c, e.key, {
+          value: e.value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        })
         return c
       default:
         return e.value
@@ -244,25 +325,34 @@ function applyEdit(state: Json, e: Edit): Json {
 describe('diff + applyPatches (property)', () => {
   it('replaying the patches of random edits reproduces the state exactly', () => {
     fc.assert(
-      fc.property(stateArb, fc.array(fc.array(editArb, { minLength: 1, maxLength: 3 }), { maxLength: 12 }), (initial, sets) => {
-        let live: Json = initial
-        let replayed: Json = clone(initial)
-        let viaImmer: Json = clone(initial)
-        for (const edits of sets) {
-          let next = live
-          for (const e of edits) next = applyEdit(next, e)
-          const patches = viaDisk(diff(live, next))
-          replayed = applyPatches(replayed, patches)
-          live = next
-          expect(replayed).toEqual(clone(live))
-          // The records are in immer's format: immer's own applyPatches agrees (it refuses
-          // "__proto__" paths by design, so those runs check our applier only).
-          if (!JSON.stringify(patches).includes('"__proto__"')) {
-            viaImmer = immerApplyPatches(viaImmer as object, clone(patches) as never)
-            expect(viaImmer).toEqual(clone(live))
-          } else viaImmer = clone(live)
-        }
-      }),
+      fc.property(
+        stateArb,
+        fc.array(fc.array(editArb, { minLength: 1, maxLength: 3 }), {
+          maxLength: 12,
+        }),
+        (initial, sets) => {
+          let live: Json = initial
+          let replayed: Json = clone(initial)
+          let viaImmer: Json = clone(initial)
+          for (const edits of sets) {
+            let next = live
+            for (const e of edits) next = applyEdit(next, e)
+            const patches = viaDisk(diff(live, next))
+            replayed = applyPatches(replayed, patches)
+            live = next
+            expect(replayed).toEqual(clone(live))
+            // The records are in immer's format: immer's own applyPatches agrees (it refuses
+            // "__proto__" paths by design, so those runs check our applier only).
+            if (!JSON.stringify(patches).includes('"__proto__"')) {
+              viaImmer = immerApplyPatches(
+                viaImmer as object,
+                clone(patches) as never,
+              )
+              expect(viaImmer).toEqual(clone(live))
+            } else viaImmer = clone(live)
+          }
+        },
+      ),
       { numRuns: 400 },
     )
   })

@@ -11,24 +11,44 @@ type Pkg = typeof import('@aof-persist/zustand')
 // What ships: the built files, loaded by path (ESM and CJS), with nothing aliased to src/.
 describe('the built package', () => {
   it.each([
-    ['ESM', async (): Promise<Pkg> => (await import(pathToFileURL(DIST).href)) as Pkg],
-    ['CJS', async (): Promise<Pkg> => createRequire(import.meta.url)(path.join(PKG, 'dist', 'index.cjs')) as Pkg],
-  ])('%s: persists and restores a store, and exports exactly the public names', async (_, load) => {
-    if (!fs.existsSync(DIST)) throw new Error(`${DIST} is missing: run "pnpm build" first`)
-    const pkg = await load()
-    expect(Object.keys(pkg).sort()).toEqual(['aof', 'replayLog'])
-    const dir = tempDir()
-    const make = () =>
-      createStore<{ todos: string[]; add: (t: string) => void }>()(
-        pkg.aof((set) => ({ todos: [], add: (t) => set((s) => ({ todos: [...s.todos, t] }), false, 'todos/add') }), {
-          dir,
-        }),
-      )
-    const a = make()
-    a.getState().add('milk')
-    await a.aof.close()
-    const b = make()
-    expect(b.getState().todos).toEqual(['milk'])
-    await b.aof.close()
-  })
+    [
+      'ESM',
+      async (): Promise<Pkg> => (await import(pathToFileURL(DIST).href)) as Pkg,
+    ],
+    [
+      'CJS',
+      async (): Promise<Pkg> =>
+        createRequire(import.meta.url)(
+          path.join(PKG, 'dist', 'index.cjs'),
+        ) as Pkg,
+    ],
+  ])(
+    '%s: persists and restores a store, and exports exactly the public names',
+    async (_, load) => {
+      if (!fs.existsSync(DIST))
+        throw new Error(`${DIST} is missing: run "pnpm build" first`)
+      const pkg = await load()
+      expect(Object.keys(pkg).sort()).toEqual(['aof', 'replayLog'])
+      const dir = tempDir()
+      const make = () =>
+        createStore<{ todos: string[]; add: (t: string) => void }>()(
+          pkg.aof(
+            (set) => ({
+              todos: [],
+              add: (t) =>
+                set((s) => ({ todos: [...s.todos, t] }), false, 'todos/add'),
+            }),
+            {
+              dir,
+            },
+          ),
+        )
+      const a = make()
+      a.getState().add('milk')
+      await a.aof.close()
+      const b = make()
+      expect(b.getState().todos).toEqual(['milk'])
+      await b.aof.close()
+    },
+  )
 })

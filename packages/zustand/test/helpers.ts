@@ -16,22 +16,28 @@ export function tempDir(prefix = 'aof-zustand-'): string {
 }
 
 /** Closes `store.aof` after the test if the test did not (releases the directory lock). */
-export function autoClose<T extends { aof: { close(): Promise<void> } }>(store: T): T {
+export function autoClose<T extends { aof: { close(): Promise<void> } }>(
+  store: T,
+): T {
   closers.push(() => store.aof.close())
   return store
 }
 
 afterEach(async () => {
   for (const close of closers.splice(0)) await close().catch(() => {})
-  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
+  for (const dir of made.splice(0))
+    fs.rmSync(dir, { recursive: true, force: true })
 })
 
 /** Resolves after the current event-loop turn's setImmediate callbacks have run. */
-export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+export const nextTurn = () =>
+  new Promise<void>((resolve) => setImmediate(resolve))
 
 /** The records on disk, in load order (the base's snapshot first). */
 export const recordsIn = (dir: string): unknown[] =>
-  [...readAofEntries({ dir })].flatMap((e) => (e.kind === 'record' ? [e.value] : []))
+  [...readAofEntries({ dir })].flatMap((e) =>
+    e.kind === 'record' ? [e.value] : [],
+  )
 
 /** Every file in `dir` (but the lock) with its bytes, to check that nothing was changed. */
 export function filesIn(dir: string): Record<string, string> {

@@ -1,5 +1,11 @@
 import type { AofStats } from '@aof-persist/core'
-import { aof, replayLog, type AofStoreApi, type ReplayResult, type ZustandAofOptions } from '@aof-persist/zustand'
+import {
+  aof,
+  replayLog,
+  type AofStoreApi,
+  type ReplayResult,
+  type ZustandAofOptions,
+} from '@aof-persist/zustand'
 import { describe, expectTypeOf, it } from 'vitest'
 import { devtools, subscribeWithSelector } from 'zustand/middleware'
 import { immer } from 'zustand/middleware/immer'
@@ -16,10 +22,15 @@ interface State {
 
 describe('types', () => {
   it('types store.aof', () => {
-    const make = () => createStore<State>()(aof((set) => ({ todos: [], add: () => set({ todos: [] }) }), { dir }))
+    const make = () =>
+      createStore<State>()(
+        aof((set) => ({ todos: [], add: () => set({ todos: [] }) }), { dir }),
+      )
     type Store = ReturnType<typeof make>
     expectTypeOf<Store['aof']>().toEqualTypeOf<AofStoreApi>()
-    expectTypeOf<Store['aof']['rewrite']>().returns.toEqualTypeOf<Promise<void>>()
+    expectTypeOf<Store['aof']['rewrite']>().returns.toEqualTypeOf<
+      Promise<void>
+    >()
     expectTypeOf<Store['aof']['close']>().returns.toEqualTypeOf<Promise<void>>()
     expectTypeOf<Store['aof']['flush']>().returns.toEqualTypeOf<void>()
     expectTypeOf<Store['aof']['stats']>().returns.toEqualTypeOf<AofStats>()
@@ -33,7 +44,11 @@ describe('types', () => {
           (set, _get, api) => ({
             todos: [],
             add: () => {
-              set((s) => ({ todos: [...s.todos, { id: 1, done: false }] }), false, 'todos/add')
+              set(
+                (s) => ({ todos: [...s.todos, { id: 1, done: false }] }),
+                false,
+                'todos/add',
+              )
               set({ todos: [] }, false, { type: 'todos/clear', reason: 'test' })
               set((s) => s, true, 'replace')
               api.setState({ todos: [] }, undefined, 'x')
@@ -47,8 +62,14 @@ describe('types', () => {
         ),
       )
     type Store = ReturnType<typeof make>
-    expectTypeOf<Store['setState']>().toBeCallableWith({ todos: [] }, false, 'name')
-    expectTypeOf<Store['setState']>().toBeCallableWith({ todos: [] }, false, { type: 'name' })
+    expectTypeOf<Store['setState']>().toBeCallableWith(
+      { todos: [] },
+      false,
+      'name',
+    )
+    expectTypeOf<Store['setState']>().toBeCallableWith({ todos: [] }, false, {
+      type: 'name',
+    })
   })
 
   it('types partialize, merge and migrate against the state', () => {
@@ -104,7 +125,11 @@ describe('types', () => {
     expectTypeOf<Store['aof']>().toEqualTypeOf<AofStoreApi>()
     expectTypeOf<Store['devtools']['cleanup']>().toEqualTypeOf<() => void>()
     // immer's draft updater and the name both reach setState from outside
-    expectTypeOf<Store['setState']>().toBeCallableWith((d: State) => void d.todos.pop(), false, 'todos/pop')
+    expectTypeOf<Store['setState']>().toBeCallableWith(
+      (d: State) => void d.todos.pop(),
+      false,
+      'todos/pop',
+    )
     // subscribeWithSelector's selector form
     const subscribe = (store: Store) =>
       store.subscribe(
