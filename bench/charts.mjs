@@ -20,6 +20,8 @@ const FIXED = {
   'aof-persist (zustand)': '#e07a5f',
   'redux-persist': '#30638e',
   'zustand persist': '#00798c',
+  'Redux Toolkit alone': '#7a7a7a',
+  'zustand alone': '#b3b3b3',
 }
 
 function colourFor(name, i) {
@@ -93,6 +95,23 @@ function axis(kind, values) {
   return { ticks, min, max, map: (v, a, b) => a + ((v - min) / (max - min)) * (b - a) }
 }
 
+/** Splits `text` into lines of at most `width` characters at spaces. */
+function wrap(text, width) {
+  const lines = []
+  let line = ''
+  for (const word of text.split(' ').filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line)
+      line = word
+    } else line = line ? `${line} ${word}` : word
+  }
+  if (line) lines.push(line)
+  return lines
+}
+
+/** Extra height the footer's second and later lines need. */
+const footSpace = (footer) => Math.max(0, wrap(footer ?? '', 118).length - 1) * 13
+
 function frame(title, subtitle, body, footer, height = HEIGHT) {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-labelledby="t d">`,
@@ -103,23 +122,49 @@ function frame(title, subtitle, body, footer, height = HEIGHT) {
     `<text x="${M.left}" y="26" font-size="17" font-weight="600">${esc(title)}</text>`,
     ...subtitle.split('\n').map((line, i) => `<text x="${M.left}" y="${46 + i * 15}" font-size="12" fill="#555">${esc(line)}</text>`),
     ...body,
-    ...(footer ? [`<text x="${M.left}" y="${height - 10}" font-size="10.5" fill="#777">${esc(footer)}</text>`] : []),
+    ...wrap(footer ?? '', 118)
+      .reverse()
+      .map((line, i) => `<text x="${M.left}" y="${height - 10 - i * 13}" font-size="10.5" fill="#777">${esc(line)}</text>`),
     `</g>`,
     `</svg>`,
     '',
   ].join('\n')
 }
 
-function legend(names, y = 62) {
-  const out = []
+/** Lays the legend out in rows that fit the width; returns the rows of { name, x }. */
+function layoutLegend(names) {
+  const rows = [[]]
   let x = M.left
-  names.forEach((name, i) => {
-    const c = colourFor(name, i)
-    out.push(`<rect x="${x}" y="${y - 9}" width="12" height="12" rx="2" fill="${c}"/>`)
-    out.push(`<text x="${x + 17}" y="${y + 1}" font-size="12">${esc(name)}</text>`)
-    x += 30 + name.length * 6.6
+  for (const name of names) {
+    const w = 30 + name.length * 6.6
+    if (x + w > WIDTH - M.right && rows.at(-1).length > 0) {
+      rows.push([])
+      x = M.left
+    }
+    rows.at(-1).push({ name, x })
+    x += w
+  }
+  return rows
+}
+
+function legend(rows, names, y) {
+  const out = []
+  rows.forEach((row, r) => {
+    for (const { name, x } of row) {
+      const c = colourFor(name, names.indexOf(name))
+      const ly = y + r * 17
+      out.push(`<rect x="${r2(x)}" y="${ly - 9}" width="12" height="12" rx="2" fill="${c}"/>`)
+      out.push(`<text x="${r2(x + 17)}" y="${ly + 1}" font-size="12">${esc(name)}</text>`)
+    }
   })
   return out
+}
+
+/** Room the subtitle's extra lines and the legend's extra rows take above the plot. */
+function headSpace(subtitle, names) {
+  const rows = layoutLegend(names)
+  const sub = (subtitle.split('\n').length - 1) * 15
+  return { rows, sub, extra: sub + (rows.length - 1) * 17 }
 }
 
 /**
@@ -133,13 +178,14 @@ function lineChart({ title, subtitle, x, y, series, footer, labelPoints = true }
   const ay = axis(y.scale, all.map((p) => p[1]))
   const x0 = M.left
   const x1 = WIDTH - M.right
-  const extra = (subtitle.split('\n').length - 1) * 15
-  const height = HEIGHT + extra
-  const y0 = height - M.bottom
+  const names = series.map((s) => s.name)
+  const { rows, sub, extra } = headSpace(subtitle, names)
+  const height = HEIGHT + extra + footSpace(footer)
+  const y0 = height - M.bottom - footSpace(footer)
   const y1 = M.top + extra
   const px = (v) => r2(ax.map(v, x0, x1))
   const py = (v) => r2(ay.map(v, y0, y1))
-  const body = [...legend(series.map((s) => s.name), 62 + extra)]
+  const body = [...legend(rows, names, 62 + sub)]
   for (const t of ay.ticks) {
     body.push(`<line x1="${x0}" x2="${x1}" y1="${py(t)}" y2="${py(t)}" stroke="#e6e6e6"/>`)
     body.push(`<text x="${x0 - 8}" y="${py(t) + 4}" font-size="11" text-anchor="end" fill="#555">${esc(y.format(t))}</text>`)
@@ -152,6 +198,8 @@ function lineChart({ title, subtitle, x, y, series, footer, labelPoints = true }
   body.push(`<line x1="${x0}" x2="${x1}" y1="${y0}" y2="${y0}" stroke="#888"/>`)
   body.push(`<text x="${(x0 + x1) / 2}" y="${y0 + 40}" font-size="12" text-anchor="middle">${esc(x.label)}</text>`)
   body.push(`<text transform="translate(18 ${(y0 + y1) / 2}) rotate(-90)" font-size="12" text-anchor="middle">${esc(y.label)}</text>`)
+  const labels = []
+  const lastX = Math.max(...all.map((p) => p[0]))
   series.forEach((s, i) => {
     const c = colourFor(s.name, i)
     const pts = [...s.points].sort((a, b) => a[0] - b[0])
@@ -159,11 +207,18 @@ function lineChart({ title, subtitle, x, y, series, footer, labelPoints = true }
     body.push(`<path d="${d}" fill="none" stroke="${c}" stroke-width="2.2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`)
     for (const p of pts) {
       body.push(`<circle cx="${px(p[0])}" cy="${py(p[1])}" r="3.5" fill="${c}"/>`)
-      if (labelPoints) {
-        body.push(`<text x="${px(p[0]) + 6}" y="${py(p[1]) - 6}" font-size="10.5" fill="${c}">${esc(y.format(p[1]))}</text>`)
-      }
+      if (labelPoints) labels.push({ at: p[0], x: px(p[0]), y: py(p[1]) - 7, text: y.format(p[1]), c, end: p[0] === lastX })
     }
   })
+  // Labels at the same x are pushed apart vertically so that close lines stay readable.
+  for (const at of new Set(labels.map((l) => l.at))) {
+    const col = labels.filter((l) => l.at === at).sort((a, b) => a.y - b.y)
+    for (let k = 1; k < col.length; k++) if (col[k].y - col[k - 1].y < 12) col[k].y = col[k - 1].y + 12
+  }
+  for (const l of labels) {
+    const x = l.end ? l.x - 7 : l.x + 7
+    body.push(`<text x="${r2(x)}" y="${r2(l.y)}" font-size="10.5" fill="${l.c}"${l.end ? ' text-anchor="end"' : ''}>${esc(l.text)}</text>`)
+  }
   return frame(title, subtitle, body, footer, height)
 }
 
@@ -177,12 +232,12 @@ function barChart({ title, subtitle, groups, y, footer }) {
   const ay = axis(y.scale, y.scale === 'log' ? values : [0, ...values])
   const x0 = M.left
   const x1 = WIDTH - M.right
-  const extra = (subtitle.split('\n').length - 1) * 15
-  const height = HEIGHT + extra
-  const y0 = height - M.bottom
+  const { rows, sub, extra } = headSpace(subtitle, names)
+  const height = HEIGHT + extra + footSpace(footer)
+  const y0 = height - M.bottom - footSpace(footer)
   const y1 = M.top + extra
   const py = (v) => r2(ay.map(v, y0, y1))
-  const body = [...legend(names, 62 + extra)]
+  const body = [...legend(rows, names, 62 + sub)]
   for (const t of ay.ticks) {
     body.push(`<line x1="${x0}" x2="${x1}" y1="${py(t)}" y2="${py(t)}" stroke="#e6e6e6"/>`)
     body.push(`<text x="${x0 - 8}" y="${py(t) + 4}" font-size="11" text-anchor="end" fill="#555">${esc(y.format(t))}</text>`)
@@ -267,6 +322,151 @@ const CHARTS = [
     },
   },
 ]
+
+
+// The adapters' benchmarks (packages/redux/bench, packages/zustand/bench) write
+// `workloads.{a,b}.rows` with one row per state size (`todos` or `items`) and per-action figures
+// named `ours...`, `reduxPersist...` / `persist...` and `plain...` (the store without any
+// persistence); and `startup.rows` (or `startup` as an array) with `oursMs` and the peer's `...Ms`.
+// The fields are found by pattern so that `...PerAction` (Redux) and `...PerSet` (Zustand) both fit.
+
+const ADAPTERS = [
+  { source: 'redux', ours: 'aof-persist (redux)', peer: 'redux-persist', plain: 'Redux Toolkit alone', peerKey: /^reduxPersist/ },
+  { source: 'zustand', ours: 'aof-persist (zustand)', peer: 'zustand persist', plain: 'zustand alone', peerKey: /^persist/ },
+]
+
+const field = (row, re) => {
+  const key = Object.keys(row).find((k) => re.test(k))
+  return key === undefined ? undefined : row[key]
+}
+const sizeOf = (row) => row.todos ?? row.items ?? row.size
+const rowsOf = (x) => (Array.isArray(x) ? x : Array.isArray(x?.rows) ? x.rows : [])
+const isNum = (v) => typeof v === 'number' && Number.isFinite(v) && v > 0
+
+/** Series of (state size, value) for each adapter present: ours, the peer and (optionally) plain. */
+function adapterSeries(sources, workload, metric, withPlain = false) {
+  const series = []
+  for (const a of ADAPTERS) {
+    const src = sources[a.source]
+    if (!src) continue
+    const rows = rowsOf(src.data.workloads?.[workload])
+    const pts = (re) => rows.map((r) => [sizeOf(r), field(r, re)]).filter(([x, y]) => isNum(x) && isNum(y))
+    const kinds = [
+      [a.ours, new RegExp(`^ours${metric}Per`)],
+      [a.peer, new RegExp(`${a.peerKey.source}${metric}Per`)],
+      ...(withPlain ? [[a.plain, new RegExp(`^plain${metric}Per`)]] : []),
+    ]
+    for (const [name, re] of kinds) {
+      const points = pts(re)
+      if (points.length > 0) series.push({ name, points, dashed: name === a.plain })
+    }
+  }
+  return series
+}
+
+const sizeTicks = (series) => [...new Set(series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b)
+
+const adapterSources = (sources) => ADAPTERS.filter((a) => sources[a.source]).map((a) => [a.source, sources[a.source]])
+
+function perActionChart(sources, workload, title, subtitle, withPlain) {
+  const series = adapterSeries(sources, workload, 'Ms', withPlain)
+  if (series.length === 0) return { skip: `no workload (${workload}) rows with per-action times` }
+  return {
+    svg: lineChart({
+      title,
+      subtitle,
+      x: { label: 'items in the state (log scale)', scale: 'log', format: fmtCount, ticks: sizeTicks(series) },
+      y: { label: 'time per action (log scale)', scale: 'log', format: fmtMs },
+      series,
+      footer: provenance(adapterSources(sources)),
+    }),
+  }
+}
+
+CHARTS.push(
+  {
+    file: 'per-action-time.svg',
+    needs: [],
+    optional: ['redux', 'zustand'],
+    build: (sources) =>
+      perActionChart(
+        sources,
+        'a',
+        'Time per action against state size',
+        'Workload (a): each action changes a small field beside a list that stays unchanged; one action per turn.\n' +
+          "aof-persist: fsync 'everysec' (default). redux-persist and zustand persist: a file storage.",
+        false,
+      ),
+  },
+  {
+    file: 'per-action-time-toggle.svg',
+    needs: [],
+    optional: ['redux', 'zustand'],
+    build: (sources) =>
+      perActionChart(
+        sources,
+        'b',
+        'Time per action against state size: toggling one item',
+        'Workload (b): each action toggles one item, so the state library copies the list itself.\n' +
+          'Dashed: the same store without any persistence, for the part that is not persistence.',
+        true,
+      ),
+  },
+  {
+    file: 'bytes-per-action.svg',
+    needs: [],
+    optional: ['redux', 'zustand'],
+    build(sources) {
+      const series = adapterSeries(sources, 'a', 'Bytes')
+      if (series.length === 0) return { skip: 'no workload (a) rows with bytes per action' }
+      return {
+        svg: lineChart({
+          title: 'Bytes written per action against state size',
+          subtitle: 'Workload (a). aof-persist appends the action (or the patches); the others write the whole persisted state.',
+          x: { label: 'items in the state (log scale)', scale: 'log', format: fmtCount, ticks: sizeTicks(series) },
+          y: { label: 'bytes written per action (log scale)', scale: 'log', format: fmtBytes },
+          series,
+          footer: provenance(adapterSources(sources)),
+        }),
+      }
+    },
+  },
+  {
+    file: 'startup.svg',
+    needs: [],
+    optional: ['redux', 'zustand'],
+    build(sources) {
+      const bySize = new Map()
+      for (const a of ADAPTERS) {
+        const src = sources[a.source]
+        if (!src) continue
+        for (const r of rowsOf(src.data.startup)) {
+          const size = sizeOf(r)
+          if (!isNum(size)) continue
+          const bars = bySize.get(size) ?? []
+          const ours = r.oursMs
+          const peer = field(r, new RegExp(`${a.peerKey.source}Ms$`))
+          if (isNum(ours)) bars.push({ name: a.ours, value: ours })
+          if (isNum(peer)) bars.push({ name: a.peer, value: peer })
+          bySize.set(size, bars)
+        }
+      }
+      if (bySize.size === 0) return { skip: 'no start-up rows' }
+      const groups = [...bySize.entries()].sort((x, y) => x[0] - y[0]).map(([size, bars]) => ({ label: `${fmtCount(size)} items`, bars }))
+      return {
+        svg: barChart({
+          title: 'Start-up time: from process start to a store holding the saved state',
+          subtitle:
+            'The state was saved by each library beforehand (aof-persist: rewritten into one snapshot).\n' +
+            'Wall time of a fresh process, starting Node included.',
+          groups,
+          y: { label: 'milliseconds', scale: 'linear', format: (v) => `${num(v)} ms` },
+          footer: provenance(adapterSources(sources)),
+        }),
+      }
+    },
+  },
+)
 
 /** Renders every chart whose sources are there; says which were skipped and why. */
 export function renderCharts(results, outDir) {
