@@ -20,7 +20,7 @@ import {
   type Manifest,
 } from './manifest.js'
 import { DEFAULT_FILE_NAME, listFiles, recordValues } from './reader.js'
-import { encodeRecord } from './record.js'
+import { encodeJson, encodeRecord } from './record.js'
 import { stringifyInSlices } from './rewrite.js'
 import type { Aof, AofOptions, AofStats, AofStatus, FsyncPolicy } from './types.js'
 
@@ -128,9 +128,9 @@ class AofImpl<A> implements Aof<A> {
   /** The growth reference of automatic rewrites (Redis's aof_rewrite_base_size). */
   #growthBase = 0
 
-  // Records appended but not yet written: one write per event-loop turn.
+  // Lines (without their newline) appended but not yet written: one write per event-loop
+  // turn. Their byte length is only worked out when asked: the append path stays lean.
   #buf: string[] = []
-  #bufBytes = 0
   #flushScheduled = false
   #batchDepth = 0
   #lastTs = -1
@@ -138,7 +138,8 @@ class AofImpl<A> implements Aof<A> {
 
   // fsync bookkeeping (everysec runs fdatasync in libuv's thread pool, off the main thread).
   #fsyncInFlight = false
-  #lastFsyncTry = 0
+  /** Like Redis's aof_last_fsync, it starts at open: what was on disk then needs no fsync. */
+  #lastFsyncTry = Date.now()
   #lastFsyncAt = 0
   #delayedFsyncs = 0
   #cron: NodeJS.Timeout | null = null
@@ -331,23 +332,24 @@ class AofImpl<A> implements Aof<A> {
 
   append(record: A): void {
     this.#assertWritable('append')
-    const line = encodeRecord(record)
+    const json = encodeJson(record)
     if (this.#o.timestamps) {
       const sec = Math.floor(Date.now() / 1000)
       if (sec !== this.#lastTs) {
         this.#lastTs = sec
-        this.#push(`#TS:${sec}\n`)
+        this.#buf.push(`#TS:${sec}`)
       }
     }
-    this.#push(line)
+    this.#buf.push(json)
     this.#appended++
     if (this.#o.fsync === 'always' && this.#batchDepth === 0) this.#commit()
     else this.#scheduleFlush()
   }
 
-  #push(line: string): void {
-    this.#buf.push(line)
-    this.#bufBytes += Buffer.byteLength(line)
+  #bufBytes(): number {
+    let n = 0
+    for (const line of this.#buf) n += Buffer.byteLength(line) + 1
+    return n
   }
 
   batch<T>(fn: () => T): T {
@@ -389,10 +391,21 @@ class AofImpl<A> implements Aof<A> {
    */
   #write(): boolean {
     if (this.#buf.length === 0) return true
-    const data = Buffer.from(this.#buf.length === 1 ? this.#buf[0]! : this.#buf.join(''), 'utf8')
+    // A trailing '' makes join end the text with a newline without another concatenation.
+    this.#buf.push('')
+    const text = this.#buf.join('\n')
+    this.#buf.pop()
+    const size = Buffer.byteLength(text)
+    let data: Buffer | null = null
     let done = 0
     try {
-      while (done < data.length) done += fs.writeSync(this.#fd, data, done, data.length - done)
+      // Writing the string lets Node encode it straight into its write buffer; a short write
+      // (a nearly full disk) falls back to a Buffer to write the rest from the right byte.
+      done = fs.writeSync(this.#fd, text)
+      if (done < size) {
+        data = Buffer.from(text, 'utf8')
+        while (done < size) done += fs.writeSync(this.#fd, data, done, size - done)
+      }
     } catch (err) {
       const file = this.#path(this.#incrName)
       if (done > 0) {
@@ -405,7 +418,7 @@ class AofImpl<A> implements Aof<A> {
         }
       }
       this.#incrSize += done
-      this.#dropWritten(data, done)
+      this.#dropWritten(data ?? Buffer.from(text, 'utf8'), done)
       const first = this.#writeError === null
       this.#writeError = ioError(
         'Writing to the AOF',
@@ -416,9 +429,8 @@ class AofImpl<A> implements Aof<A> {
       if (first) this.#report(this.#writeError)
       return false
     }
-    this.#incrSize += data.length
+    this.#incrSize += size
     this.#buf = []
-    this.#bufBytes = 0
     this.#writeError = null
     return true
   }
@@ -426,9 +438,9 @@ class AofImpl<A> implements Aof<A> {
   /** Keeps only the part of the buffer after the first `n` bytes of `data`. */
   #dropWritten(data: Buffer, n: number): void {
     if (n === 0) return
-    const rest = data.subarray(n).toString('utf8')
-    this.#buf = rest.length > 0 ? [rest] : []
-    this.#bufBytes = data.length - n
+    // The rest ends with a newline, which #write adds back: keep it without.
+    const rest = data.subarray(n, data.length - 1).toString('utf8')
+    this.#buf = n < data.length ? [rest] : []
   }
 
   /** fdatasync now, on this thread; throws AOF_IO. */
@@ -548,7 +560,10 @@ class AofImpl<A> implements Aof<A> {
       return Promise.reject(this.#rewriteFailed(err, auto))
     }
     const run = this.#writeBaseInSlices(snapshot).then(
-      (temp) => this.#installBase(temp, started),
+      (temp) => {
+        this.#installBase(temp, started)
+        return this.#deleteHistory()
+      },
       (err: unknown) => {
         throw this.#rewriteFailed(err, auto)
       },
@@ -587,6 +602,7 @@ class AofImpl<A> implements Aof<A> {
     } catch (err) {
       throw this.#rewriteFailed(err, false)
     }
+    this.#deleteHistorySync()
   }
 
   #tempBasePath(): string {
@@ -681,20 +697,48 @@ class AofImpl<A> implements Aof<A> {
     }
     this.#manifest = switched
     this.#otherSize = size
-    this.#growthBase = size + this.#incrSize + this.#bufBytes
-    // Deleting history is housekeeping: a failure here leaves files the next open deletes.
-    try {
-      for (const h of switched.history) fs.rmSync(this.#path(h.name), { force: true })
-      const clean: Manifest = { ...switched, history: [] }
-      this.#persist(clean)
-      this.#manifest = clean
-    } catch {
-      // the history entries stay listed and are deleted at the next open
-    }
+    this.#growthBase = size + this.#incrSize + this.#bufBytes()
     this.#lastRewriteStatus = 'ok'
     this.#rewriteFailures = 0
     this.#nextAutoRewriteAt = 0
     this.#lastRewriteMs = performance.now() - started
+  }
+
+  /**
+   * Deletes the history files, then drops them from the manifest. The async form runs the
+   * unlinks in the thread pool, like Redis's bg_unlink: freeing a large old base can take the
+   * file system tens of milliseconds, which must not stall the event loop. Housekeeping only:
+   * on any failure the files stay listed and the next open deletes them.
+   */
+  async #deleteHistory(): Promise<void> {
+    const m = this.#manifest
+    if (m.history.length === 0) return
+    const removed = await Promise.all(
+      m.history.map((h) => fs.promises.rm(this.#path(h.name), { force: true }).then(() => true, () => false)),
+    )
+    if (removed.includes(false) || this.#manifest !== m || this.#status === 'closed') return
+    this.#dropHistory(m)
+  }
+
+  #deleteHistorySync(): void {
+    const m = this.#manifest
+    if (m.history.length === 0) return
+    try {
+      for (const h of m.history) fs.rmSync(this.#path(h.name), { force: true })
+    } catch {
+      return
+    }
+    this.#dropHistory(m)
+  }
+
+  #dropHistory(m: Manifest): void {
+    try {
+      const clean: Manifest = { ...m, history: [] }
+      this.#persist(clean)
+      this.#manifest = clean
+    } catch {
+      // stays listed; deleted at the next open
+    }
   }
 
   #rewriteFailed(err: unknown, auto: boolean): AofError {
@@ -720,7 +764,7 @@ class AofImpl<A> implements Aof<A> {
   // ---- stats and lifecycle ----------------------------------------------------------------
 
   #currentSize(): number {
-    return this.#otherSize + this.#incrSize + this.#bufBytes
+    return this.#otherSize + this.#incrSize + this.#bufBytes()
   }
 
   stats(): AofStats {
@@ -729,7 +773,7 @@ class AofImpl<A> implements Aof<A> {
       fsync: this.#o.fsync,
       currentSize: this.#currentSize(),
       baseSize: this.#growthBase,
-      bufferLength: this.#bufBytes,
+      bufferLength: this.#bufBytes(),
       appended: this.#appended,
       rewriteInProgress: this.#rewriting !== null,
       rewrites: this.#rewrites,

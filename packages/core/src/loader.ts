@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer'
+import { isAscii, isUtf8 } from 'node:buffer'
 import * as fs from 'node:fs'
 
 /** Bytes read per chunk: large enough to amortise syscalls, small enough to bound memory. */
@@ -76,7 +76,10 @@ export function* readLines(
       const bytes = buf.subarray(0, end)
       const start = bufStart
       const first = line
-      if (!isUtf8(bytes)) {
+      // When a chunk is pure ASCII (logs of apps whose strings are), latin1 decoding gives the
+      // same text as UTF-8 and is a plain copy.
+      const ascii = isAscii(bytes)
+      if (!ascii && !isUtf8(bytes)) {
         // Hand out the valid lines before the bad one, then report it.
         let pos = 0
         const good: string[] = []
@@ -92,7 +95,7 @@ export function* readLines(
         yield { kind: 'bad', reason: 'utf8', offset: start + pos, line: first + good.length, hasNul }
         return
       }
-      const lines = bytes.toString('utf8', 0, lastNl).split('\n')
+      const lines = bytes.toString(ascii ? 'latin1' : 'utf8', 0, lastNl).split('\n')
       // locate() reads `bytes`, which stay valid until the consumer pulls the next chunk.
       yield chunkOf(bytes, start, first, lines)
       line += lines.length

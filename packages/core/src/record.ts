@@ -118,6 +118,11 @@ export function findUnserializable(value: unknown): Unserializable | null {
  * cannot hold (cycles, BigInt, a top-level function or undefined); nothing is written then.
  */
 export function encodeRecord(record: unknown): string {
+  return encodeJson(record) + '\n'
+}
+
+/** {@link encodeRecord} without the newline. */
+export function encodeJson(record: unknown): string {
   let json: string | undefined
   try {
     json = JSON.stringify(record)
@@ -125,7 +130,7 @@ export function encodeRecord(record: unknown): string {
     throw notSerializable(record, cause)
   }
   if (json === undefined) throw notSerializable(record, undefined)
-  return json + '\n'
+  return json
 }
 
 function notSerializable(record: unknown, cause: unknown): AofError {

@@ -3,8 +3,8 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises'
 /** Longest stretch the serializer runs before it lets the event loop turn. */
 export const SLICE_MS = 8
 
-/** Entries in a container below which it is serialized natively in one call, if it is flat. */
-const SMALL = 16
+/** A subtree of at most this many values is serialized by one native JSON.stringify call. */
+const SMALL_NODES = 64
 /** Array elements serialized by one native call when none of them needs descending into. */
 const RUN = 256
 
@@ -14,27 +14,30 @@ const isPlain = (v: object): boolean => {
   return proto === Object.prototype || proto === null
 }
 
+/** Counts the values in `v`, stopping as soon as the count passes `budget`. */
+function countUpTo(v: unknown, budget: number): number {
+  if (typeof v !== 'object' || v === null) return 1
+  let n = 1
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length && n <= budget; i++) n += countUpTo(v[i], budget - n)
+  } else {
+    for (const k in v) {
+      n += countUpTo((v as Record<string, unknown>)[k], budget - n)
+      if (n > budget) break
+    }
+  }
+  return n
+}
+
 /**
- * True when a value should be walked entry by entry instead of handed to JSON.stringify in
- * one call: a plain array or object that is large, or that holds other objects (whose size
- * cannot be known without walking them). Small flat objects (a todo item) go native.
+ * True when a value should be walked entry by entry instead of handed to JSON.stringify in one
+ * call: a plain array or object holding more than a few dozen values. Counting stops at the
+ * budget, so deciding costs at most that much; a small subtree (a todo item) goes native.
  */
 function shouldDescend(v: unknown): v is object {
   if (typeof v !== 'object' || v === null || !isPlain(v)) return false
   if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return false
-  if (Array.isArray(v)) {
-    if (v.length > SMALL) return true
-    for (const x of v) if (typeof x === 'object' && x !== null) return true
-    return false
-  }
-  let n = 0
-  for (const k in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, k)) continue
-    if (++n > SMALL) return true
-    const x = (v as Record<string, unknown>)[k]
-    if (typeof x === 'object' && x !== null) return true
-  }
-  return false
+  return countUpTo(v, SMALL_NODES) > SMALL_NODES
 }
 
 type Frame =

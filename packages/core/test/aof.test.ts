@@ -108,3 +108,30 @@ describe('rewrite', () => {
     again.closeSync()
   })
 })
+
+describe('everysec fsync', () => {
+  it('fdatasyncs what was written in the background, within about a second', async () => {
+    const dir = tempDir()
+    const aof = openAof({ dir, fsync: 'everysec' })
+    const opened = Date.now()
+    aof.append({ n: 1 })
+    await nextTurn()
+    expect(aof.stats().lastFsyncAt).toBe(0)
+    // Poll: the background fdatasync comes once a second has passed since open.
+    while (aof.stats().lastFsyncAt === 0 && Date.now() - opened < 5000) await new Promise((r) => setTimeout(r, 50))
+    const s = aof.stats()
+    expect(s.lastFsyncAt).toBeGreaterThanOrEqual(opened + 1000)
+    expect(s).toMatchObject({ pendingFsync: false, lastWriteStatus: 'ok' })
+    await aof.close()
+  })
+
+  it('no: never fdatasyncs in the background', async () => {
+    const dir = tempDir()
+    const aof = openAof({ dir, fsync: 'no' })
+    aof.append({ n: 1 })
+    await new Promise((r) => setTimeout(r, 1400))
+    expect(aof.stats().lastFsyncAt).toBe(0)
+    await aof.close()
+    expect(read(dir, 'appendonly.aof.1.incr.aof')).toBe('{"n":1}\n')
+  })
+})

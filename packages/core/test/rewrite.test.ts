@@ -153,7 +153,7 @@ describe('automatic rewrite', () => {
       dir,
       autoRewriteMinSize: 1000,
       autoRewritePercentage: 100,
-      snapshot: () => {
+      snapshot: (): unknown => {
         snapshots++
         return { type: '@@aof/SNAPSHOT', payload: count }
       },
@@ -194,7 +194,7 @@ describe('automatic rewrite', () => {
   it('backs off after three failures in a row and reports each to onError', async () => {
     const dir = tempDir()
     const errors: AofError[] = []
-    const aof = openAof({ dir, autoRewriteMinSize: 10, snapshot: () => ({ bad: 1n }), onError: (e) => errors.push(e) })
+    const aof = openAof({ dir, autoRewriteMinSize: 10, snapshot: (): unknown => ({ bad: 1n }), onError: (e) => errors.push(e) })
     for (let i = 0; i < 50; i++) {
       aof.append({ i })
       await nextTurn()

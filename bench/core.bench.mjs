@@ -1,0 +1,249 @@
+// Benchmarks of @aof-persist/core. Each figure is a ratio to a floor measured in the same run
+// on the same machine, so the numbers mean something on a shared, noisy box. Prints a table
+// and writes docs/bench/core.json. Never asserts a time: read the ratios against the goals.
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import { openAof } from '../packages/core/dist/index.js'
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
+const quick = process.argv.includes('--quick')
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aof-bench-'))
+let dirNo = 0
+const freshDir = () => path.join(tmp, `s${dirNo++}`)
+const now = () => performance.now()
+
+/** A typical small state action (about 90 bytes of JSON). */
+const action = (i) => ({ type: 'todos/toggled', payload: { id: `todo-${i}`, done: i % 2 === 0 }, meta: { at: 1764000000 + i } })
+
+/** Best of `runs` timings of `fn` (ms): the least disturbed run on a shared machine. */
+async function best(runs, fn) {
+  let min = Infinity
+  for (let r = 0; r < runs; r++) {
+    const t = await fn()
+    if (t < min) min = t
+  }
+  return min
+}
+
+const results = { machine: { cpus: os.cpus().length, node: process.version, platform: process.platform }, figures: {} }
+const rows = []
+const record = (name, value, unit, floor, ratio, goal, note = '') => {
+  results.figures[name] = { value, unit, floor, ratio, goal, note }
+  rows.push([name, `${fmt(value)} ${unit}`, floor === null ? "" : `${fmt(floor)} ${unit}`, ratio === null ? '' : `${ratio.toFixed(2)}x`, goal, note])
+}
+const fmt = (n) => (n === null ? '' : n >= 100 ? n.toFixed(0) : n >= 1 ? n.toFixed(2) : n.toPrecision(3))
+
+// 1. everysec burst append throughput vs JSON.stringify + one write per 64 KB. Long enough
+//    (over a second per run) that the once-a-second background fdatasync is part of it.
+{
+  const N = quick ? 200_000 : 1_500_000
+  const BURST = 1000
+  const floorMs = await best(5, async () => {
+    const fd = fs.openSync(path.join(tmp, `floor-${dirNo++}`), 'a')
+    const t0 = now()
+    let parts = []
+    let len = 0
+    for (let i = 0; i < N; i++) {
+      const s = JSON.stringify(action(i)) + '\n'
+      parts.push(s)
+      len += s.length
+      if (len >= 65536) {
+        fs.writeSync(fd, parts.join(''))
+        parts = []
+        len = 0
+      }
+    }
+    if (parts.length) fs.writeSync(fd, parts.join(''))
+    const t = now() - t0
+    fs.closeSync(fd)
+    return t
+  })
+  const oursMs = await best(5, async () => {
+    const aof = openAof({ dir: freshDir(), fsync: 'everysec' })
+    let fsyncs = 0
+    const t0 = now()
+    for (let i = 0; i < N; i += BURST) {
+      for (let k = i; k < i + BURST; k++) aof.append(action(k))
+      await nextTurn() // the turn ends: the burst is written in one write
+    }
+    const t = now() - t0
+    aof.closeSync()
+    return t
+  })
+  const floorRate = N / (floorMs / 1000)
+  const ourRate = N / (oursMs / 1000)
+  record('append everysec (records/s)', ourRate, 'rec/s', floorRate, ourRate / floorRate, '>= 0.8x', `${N} records, bursts of ${BURST} per turn`)
+}
+
+// 2. always: each append written and fdatasync'd vs a raw write + fdatasync loop.
+{
+  const N = quick ? 500 : 2000
+  const lines = Array.from({ length: N }, (_, i) => JSON.stringify(action(i)) + '\n')
+  const floorMs = await best(3, async () => {
+    const fd = fs.openSync(path.join(tmp, `floor-${dirNo++}`), 'a')
+    const t0 = now()
+    for (const l of lines) {
+      fs.writeSync(fd, l)
+      fs.fdatasyncSync(fd)
+    }
+    const t = now() - t0
+    fs.closeSync(fd)
+    return t
+  })
+  const oursMs = await best(3, async () => {
+    const aof = openAof({ dir: freshDir(), fsync: 'always' })
+    const t0 = now()
+    for (let i = 0; i < N; i++) aof.append(action(i))
+    const t = now() - t0
+    aof.closeSync()
+    return t
+  })
+  const floorRate = N / (floorMs / 1000)
+  const ourRate = N / (oursMs / 1000)
+  record('append always (records/s)', ourRate, 'rec/s', floorRate, ourRate / floorRate, '>= 0.9x', `${N} records, each fdatasync'd`)
+  results.figures['append always (records/s)'].fsyncMs = floorMs / N
+}
+
+// 3. no: for the per-policy chart.
+{
+  const N = quick ? 50_000 : 200_000
+  const oursMs = await best(3, async () => {
+    const aof = openAof({ dir: freshDir(), fsync: 'no' })
+    const t0 = now()
+    for (let i = 0; i < N; i += 1000) {
+      for (let k = i; k < i + 1000; k++) aof.append(action(k))
+      await nextTurn()
+    }
+    const t = now() - t0
+    aof.closeSync()
+    return t
+  })
+  record('append no (records/s)', N / (oursMs / 1000), 'rec/s', null, null, '', `${N} records`)
+}
+
+// 4. records() vs JSON.parse over the same lines already in memory.
+let replayPerMiB = 0
+{
+  const N = quick ? 100_000 : 500_000
+  const dir = freshDir()
+  const aof = openAof({ dir, fsync: 'no', autoRewritePercentage: 0 })
+  for (let i = 0; i < N; i++) aof.append(action(i))
+  await aof.close()
+  const file = path.join(dir, 'appendonly.aof.1.incr.aof')
+  const bytes = fs.statSync(file).size
+  const lines = fs.readFileSync(file, 'utf8').split('\n')
+  lines.pop()
+  const floorMs = await best(5, async () => {
+    const t0 = now()
+    let n = 0
+    for (const l of lines) if (JSON.parse(l)) n++
+    if (n !== N) throw new Error('floor miscounted')
+    return now() - t0
+  })
+  const oursMs = await best(5, async () => {
+    const log = openAof({ dir })
+    const t0 = now()
+    let n = 0
+    for (const r of log.records()) if (r) n++
+    const t = now() - t0
+    log.closeSync()
+    if (n !== N) throw new Error('records() miscounted')
+    return t
+  })
+  const floorRate = N / (floorMs / 1000)
+  const ourRate = N / (oursMs / 1000)
+  record('records() (records/s)', ourRate, 'rec/s', floorRate, ourRate / floorRate, '>= 0.7x', `${N} records, ${(bytes / 2 ** 20).toFixed(1)} MiB`)
+  replayPerMiB = oursMs / (bytes / 2 ** 20)
+}
+
+// 5. Start-up at the default autoRewriteMinSize: open + replay a 4 MiB log through a reducer.
+{
+  const dir = freshDir()
+  const aof = openAof({ dir, fsync: 'no', autoRewritePercentage: 0 })
+  let i = 0
+  while (aof.stats().currentSize < 4 * 2 ** 20) aof.append(action(i++))
+  await aof.close()
+  const reducer = (state, a) => {
+    if (a.type !== 'todos/toggled') return state
+    state.set(a.payload.id, a.payload.done)
+    return state
+  }
+  const ms = await best(5, async () => {
+    const t0 = now()
+    const log = openAof({ dir })
+    let state = new Map()
+    for (const a of log.records()) state = reducer(state, a)
+    const t = now() - t0
+    log.closeSync()
+    return t
+  })
+  record('start-up, 4 MiB log (open + replay)', ms, 'ms', null, null, 'desktop: well under 1 s', `${i} actions; default autoRewriteMinSize`)
+  results.figures['start-up, 4 MiB log (open + replay)'].actions = i
+  results.replayMsPerMiB = replayPerMiB
+}
+
+// 6. Rewrite of a ~50 MB state while appends keep landing: total time vs JSON.stringify + write,
+//    and the longest event-loop stall.
+{
+  const COUNT = quick ? 100_000 : 420_000
+  const state = {
+    todos: Array.from({ length: COUNT }, (_, i) => ({ id: `todo-${i}`, text: `Write the benchmark for item number ${i} of the list`, done: i % 3 === 0, tags: ['work', 'bench'] })),
+    ui: { filter: 'all' },
+  }
+  const snapshot = { type: '@@aof/SNAPSHOT', payload: state, meta: { version: 0 } }
+  const floorMs = await best(3, async () => {
+    const t0 = now()
+    const s = JSON.stringify(snapshot) + '\n'
+    fs.writeFileSync(path.join(tmp, `floor-${dirNo++}`), s)
+    return now() - t0
+  })
+  const size = Buffer.byteLength(JSON.stringify(snapshot))
+  let stallMs = Infinity
+  let totalMs = Infinity
+  let appendsDuring = 0
+  for (let r = 0; r < 3; r++) {
+    const aof = openAof({ dir: freshDir(), fsync: 'everysec' })
+    aof.append({ type: 'before' })
+    const h = monitorEventLoopDelay({ resolution: 1 })
+    let landing = true
+    let n = 0
+    const appender = async () => {
+      while (landing) {
+        aof.append(action(n++))
+        await nextTurn()
+      }
+    }
+    h.enable()
+    const t0 = now()
+    const loop = appender()
+    await aof.rewrite(snapshot)
+    const t = now() - t0
+    landing = false
+    await loop
+    h.disable()
+    const stall = h.max / 1e6
+    if (stall < stallMs) {
+      stallMs = stall
+      appendsDuring = n
+    }
+    totalMs = Math.min(totalMs, t)
+    aof.closeSync()
+  }
+  record('rewrite ~50 MB state (total)', totalMs, 'ms', floorMs, floorMs / totalMs, 'reported', `${(size / 1e6).toFixed(1)} MB snapshot; ratio = floor / ours`)
+  record('rewrite: longest event-loop stall', stallMs, 'ms', null, null, '<= 50 ms', `${appendsDuring} appends landed during the rewrite`)
+}
+
+fs.rmSync(tmp, { recursive: true, force: true })
+const head = ['figure', 'aof-persist', 'floor', 'ratio', 'goal', 'note']
+const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)))
+const line = (r) => r.map((c, i) => String(c).padEnd(widths[i])).join('  ')
+console.log(line(head))
+console.log(widths.map((w) => '-'.repeat(w)).join('  '))
+for (const r of rows) console.log(line(r))
+fs.mkdirSync(path.join(root, 'docs', 'bench'), { recursive: true })
+fs.writeFileSync(path.join(root, 'docs', 'bench', 'core.json'), JSON.stringify({ ...results, at: new Date().toISOString() }, null, 2) + '\n')
+console.log('\nwrote docs/bench/core.json')

@@ -1,0 +1,148 @@
+// Parent side of the kill tests: runs a chain of child processes (workload.mjs) on one store
+// directory, each killed with SIGKILL at a seeded point, each restarting from what the previous
+// one left, and checks every restart:
+//   - the store opens and its state is the state after some prefix of the run's actions;
+//   - nothing goes backwards: a restart holds at least what the previous restart held;
+//   - nothing appears that was never dispatched: at most the last announced burst;
+//   - under `always`, every action whose dispatch returned (its `a <k>` line was read from the
+//     pipe) is there.
+// Two kinds of kill: 'ack' (the parent kills after reading a seeded number of acks: the kill
+// lands wherever the child is by then) and 'self' (the child kills itself right after a seeded
+// number of fs ops on the store: reproducible points inside rewrites and manifest switches).
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { prng } from './model.mjs'
+
+const WORKLOAD = fileURLToPath(new URL('./workload.mjs', import.meta.url))
+
+function runChild(cfg, killAfterAcks, timeoutMs) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [WORKLOAD], {
+      env: { ...process.env, AOF_CRASH: JSON.stringify(cfg) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const out = { inRewrite: false, killOp: null, restored: null, lastAck: -1, acks: 0, announced: -1, lines: [], stderr: '', killedByUs: false }
+    let buf = ''
+    const timer = setTimeout(() => {
+      out.timedOut = true
+      child.kill('SIGKILL')
+    }, timeoutMs)
+    child.stdout.on('data', (d) => {
+      buf += d.toString()
+      let nl
+      while ((nl = buf.indexOf('\n')) !== -1) {
+        const line = buf.slice(0, nl)
+        buf = buf.slice(nl + 1)
+        if (line.startsWith('a ')) {
+          out.lastAck = Math.max(out.lastAck, Number(line.slice(2)))
+          if (++out.acks === killAfterAcks && !out.killedByUs) {
+            out.killedByUs = true
+            child.kill('SIGKILL')
+          }
+        } else if (line.startsWith('s ')) {
+          out.announced = Math.max(out.announced, Number(line.slice(2)))
+        } else if (line === 'r+' || line === 'r-') {
+          out.inRewrite = line === 'r+'
+        } else if (line.startsWith('k ')) {
+          out.killOp = line.slice(2)
+        } else {
+          if (line.startsWith('restored ')) out.restored = line
+          out.lines.push(line)
+        }
+      }
+    })
+    child.stderr.on('data', (d) => (out.stderr += d.toString()))
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolve({ ...out, code, signal })
+    })
+  })
+}
+
+/**
+ * Runs `kills` killed children on `dir`, then one that only restarts and checks. Returns the
+ * counts and a list of failures (empty when every check held).
+ */
+export async function runChain({
+  kind,
+  policy,
+  mode,
+  seed,
+  dir,
+  kills,
+  style = 'mixed',
+  maxAckKill = 150,
+  maxSelfKillOps = 160,
+  maxActions = 4000,
+  maxBurst = 12,
+  timeoutMs = 30_000,
+}) {
+  const rng = prng(seed)
+  const tag = `${kind}/${policy}/${mode} seed ${seed}`
+  const r = {
+    tag,
+    kills: 0,
+    ackKills: 0,
+    selfKills: 0,
+    killsInRewrite: 0,
+    cleanExits: 0,
+    restarts: 0,
+    tornTails: 0,
+    maxN: 0,
+    selfKillOps: {},
+    failures: [],
+  }
+  let floor = 0 // what every later restart must hold
+  let ceiling = 0 // one past the highest action ever issued
+  for (let round = 0; round <= kills; round++) {
+    const last = round === kills
+    const self = !last && (style === 'self' || (style === 'mixed' && rng.chance(0.5)))
+    const cfg = { kind, policy, mode, dir, seed, round, maxActions, maxBurst, verifyOnly: last }
+    if (self) {
+      // In rewrite runs half the self-kills count only structural ops, to land inside rewrites.
+      const structural = mode === 'rewrite' && rng.chance(0.5)
+      cfg.selfKillOn = structural ? 'structural' : 'any'
+      cfg.selfKillAfter = rng.int(1, structural ? 40 : maxSelfKillOps)
+    }
+    const ackKill = self || last ? 0 : rng.int(1, maxAckKill)
+    const res = await runChild(cfg, ackKill, timeoutMs)
+    const what = self ? `self-kill after ${cfg.selfKillAfter} ${cfg.selfKillOn} fs ops` : `kill after ${ackKill} acks`
+    const where = `${tag} round ${round} (${last ? 'final check' : what})`
+    const fail = (msg) => r.failures.push(`${where}: ${msg}${res.stderr ? `\n  stderr: ${res.stderr.trim().slice(0, 800)}` : ''}`)
+    r.tornTails += res.lines.filter((l) => l === 'onerror AOF_TRUNCATED').length
+    for (const l of res.lines) {
+      if (l.startsWith('error') || (l.startsWith('onerror') && l !== 'onerror AOF_TRUNCATED')) fail(l)
+    }
+    if (res.timedOut) fail('timed out')
+    if (!res.restored) {
+      // Killed before it reported the restore (a self-kill inside open) is fine; anything else not.
+      if (!(self && res.signal === 'SIGKILL')) fail(`no restore reported; code ${res.code} signal ${res.signal}; ${res.lines.join(' | ')}`)
+    } else {
+      r.restarts++
+      const [, nText, status, ...why] = res.restored.split(' ')
+      const n = Number(nText)
+      r.maxN = Math.max(r.maxN, n)
+      if (status !== 'ok') fail(`restored state is not a prefix of the actions: ${why.join(' ')}`)
+      if (n < floor) fail(`restored ${n} actions, but ${floor} were on record before (acknowledged under always, or restored before)`)
+      if (n > ceiling) fail(`restored ${n} actions, but only ${ceiling} were ever issued`)
+      floor = Math.max(floor, n)
+      ceiling = Math.max(ceiling, n)
+    }
+    ceiling = Math.max(ceiling, res.announced + 1)
+    if (policy === 'always') floor = Math.max(floor, res.lastAck + 1)
+    if (last) {
+      if (res.code !== 0) fail(`final check exited ${res.code} ${res.signal}`)
+    } else if (res.signal === 'SIGKILL') {
+      r.kills++
+      if (self) r.selfKills++
+      else r.ackKills++
+      if (res.inRewrite) r.killsInRewrite++
+      if (res.killOp) r.selfKillOps[res.killOp] = (r.selfKillOps[res.killOp] ?? 0) + 1
+    } else if (res.code === 0 && res.lines.includes('done')) {
+      r.cleanExits++
+    } else {
+      fail(`child ended with code ${res.code} signal ${res.signal}: ${res.lines.slice(-3).join(' | ')}`)
+    }
+  }
+  return r
+}
