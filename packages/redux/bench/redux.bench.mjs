@@ -1,0 +1,502 @@
+// Benchmark of @aof-persist/redux against redux-persist 6 with redux-persist-node-storage (the
+// whole persisted state written to a file, atomically and fsync'd, per change), in the same run
+// on the same machine, with 1k, 10k and 100k todos in a Redux Toolkit store. One action per
+// event-loop turn (each dispatch in its own setImmediate), as an app's event handlers make them.
+// Run after `pnpm build` (it imports the built packages by name); prints a table and writes
+// docs/bench/redux.json. Never asserts a time: read the ratios against the goals.
+//
+//   node packages/redux/bench/redux.bench.mjs [--quick]
+//
+// (a) the todos stay unchanged and each action changes a small `ui` slice beside them;
+// (b) each action toggles one todo (RTK/immer copies the 100k-element array: plain RTK without
+//     persistence is reported as the floor).
+// Time per action = wall time of all the turns plus the work left at the end (our end-of-turn
+// write and a final flush() with fdatasync; redux-persist's flush()) divided by the actions.
+// Bytes per action = what the process handed to write(2) in that window (wchar of
+// /proc/self/io: temp files included), cross-checked with the growth of our files on disk.
+// Start-up: a child process, from spawn to a store holding the state (ours after a rewrite,
+// i.e. one snapshot record; redux-persist after REHYDRATE), median of several spawns.
+import { spawn, spawnSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import { createRequire } from 'node:module'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import { aofPersist, withAof } from '@aof-persist/redux'
+import { combineReducers, configureStore, createSlice } from '@reduxjs/toolkit'
+
+const require = createRequire(import.meta.url)
+const { persistReducer, persistStore } = require('redux-persist')
+const { AsyncNodeStorage } = require('redux-persist-node-storage')
+
+const self = fileURLToPath(import.meta.url)
+const root = path.resolve(path.dirname(self), '..', '..', '..')
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+
+// RTK and our middleware run their development checks (immutability, serializability) unless
+// NODE_ENV is production; an app ships with them off, so the benchmark runs that way.
+if (process.env.NODE_ENV !== 'production') {
+  const r = spawnSync(process.execPath, [self, ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
+  })
+  process.exit(r.status ?? 1)
+}
+
+// ---- the app ---------------------------------------------------------------------------------
+
+const todos = createSlice({
+  name: 'todos',
+  initialState: { items: [], nextId: 0 },
+  reducers: {
+    loaded(state, action) {
+      state.items = action.payload
+      state.nextId = action.payload.length
+    },
+    toggled(state, action) {
+      const todo = state.items[action.payload]
+      todo.done = !todo.done
+    },
+  },
+})
+const ui = createSlice({
+  name: 'ui',
+  initialState: { hovered: -1, moves: 0 },
+  reducers: {
+    hovered(state, action) {
+      state.hovered = action.payload
+      state.moves++
+    },
+  },
+})
+const slices = { todos: todos.reducer, ui: ui.reducer }
+
+/** About 90 bytes of JSON per todo. */
+const makeTodos = (n) =>
+  Array.from({ length: n }, (_, i) => ({
+    id: i,
+    text: `Buy milk and eggs for todo number ${i}`,
+    done: false,
+    tags: ['home', 'errand'],
+  }))
+
+const WORKLOADS = {
+  a: {
+    title: '(a) a small ui slice beside unchanged todos',
+    action: (i) => ui.actions.hovered(i),
+  },
+  b: {
+    title: '(b) toggle one todo',
+    action: (i, n) => todos.actions.toggled((i * 7919) % n),
+  },
+}
+
+// ---- start-up children -------------------------------------------------------------------------
+
+if (args[0] === '--child') {
+  const [, kind, dir] = args
+  if (kind === 'ours') {
+    const persist = aofPersist({ dir })
+    const store = configureStore({
+      reducer: withAof(slices),
+      middleware: (gDM) => gDM().concat(persist),
+    })
+    report(store.getState())
+    await persist.close()
+  } else {
+    const storage = new AsyncNodeStorage(dir)
+    storage.localStorage.quota = 2 ** 31
+    const store = configureStore({
+      reducer: persistReducer(
+        { key: 'root', storage },
+        combineReducers(slices),
+      ),
+    })
+    const persistor = persistStore(store)
+    await new Promise((resolve) => {
+      const check = () => persistor.getState().bootstrapped && resolve()
+      persistor.subscribe(check)
+      check()
+    })
+    report(store.getState())
+    persistor.pause()
+  }
+  function report(state) {
+    process.stdout.write(
+      `${JSON.stringify({ ms: performance.now(), todos: state.todos.items.length })}\n`,
+    )
+  }
+  process.exit(0)
+}
+
+// ---- measuring --------------------------------------------------------------------------------
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aof-redux-bench-'))
+let dirNo = 0
+const freshDir = () => path.join(tmp, `s${dirNo++}`)
+const now = () => performance.now()
+/** Bytes this process has handed to write(2) so far. */
+const wchar = () =>
+  Number(/wchar: (\d+)/.exec(fs.readFileSync('/proc/self/io', 'utf8'))[1])
+
+const SIZES = [1_000, 10_000, 100_000]
+const RUNS = quick ? 1 : 3
+const ACTIONS = {
+  ours: quick ? 500 : 2000,
+  plain: quick ? 500 : 2000,
+  reduxPersist: {
+    1000: quick ? 50 : 200,
+    10000: quick ? 20 : 60,
+    100000: quick ? 8 : 25,
+  },
+}
+/** (b) at 100k costs RTK itself milliseconds per action: fewer there for everyone. */
+const cap = (n, size, w) =>
+  w === 'b' && size === 100_000 ? Math.min(n, quick ? 30 : 150) : n
+
+/** Dispatches `count` actions, one per turn, then waits for `settle`; ms and bytes per action. */
+async function measure(store, count, size, w, settle) {
+  await nextTurn()
+  const bytes0 = wchar()
+  const t0 = now()
+  for (let i = 0; i < count; i++) {
+    await nextTurn()
+    store.dispatch(WORKLOADS[w].action(i, size))
+  }
+  await settle()
+  const ms = now() - t0
+  return { ms: ms / count, bytes: (wchar() - bytes0) / count }
+}
+
+async function ours(size, w, fsync) {
+  const dir = freshDir()
+  const persist = aofPersist({ dir, fsync })
+  const store = configureStore({
+    reducer: withAof(slices),
+    middleware: (gDM) => gDM().concat(persist),
+  })
+  store.dispatch(todos.actions.loaded(makeTodos(size)))
+  await persist.rewrite()
+  const size0 = persist.stats().currentSize
+  const count = cap(ACTIONS.ours, size, w)
+  const m = await measure(store, count, size, w, async () => {
+    await nextTurn() // the end-of-turn write of the last action
+    persist.flush() // and an fdatasync, so nothing is left pending
+  })
+  const fileBytes = (persist.stats().currentSize - size0) / count
+  return { ...m, fileBytes, dir, persist }
+}
+
+async function plain(size, w) {
+  const store = configureStore({ reducer: slices })
+  store.dispatch(todos.actions.loaded(makeTodos(size)))
+  return measure(store, cap(ACTIONS.plain, size, w), size, w, nextTurn)
+}
+
+async function reduxPersist(size, w) {
+  const dir = freshDir()
+  const storage = new AsyncNodeStorage(dir)
+  // node-localstorage refuses more than 5 MB by default; 100k todos need more.
+  storage.localStorage.quota = 2 ** 31
+  let writes = 0
+  const setItem = storage.setItem.bind(storage)
+  storage.setItem = (key, value) => {
+    writes++
+    return setItem(key, value)
+  }
+  const store = configureStore({
+    reducer: persistReducer({ key: 'root', storage }, combineReducers(slices)),
+    // Its PERSIST action carries functions; the checks are off in production anyway.
+    middleware: (gDM) =>
+      gDM({ serializableCheck: false, immutableCheck: false }),
+  })
+  const persistor = persistStore(store)
+  await new Promise((resolve) => {
+    const check = () => persistor.getState().bootstrapped && resolve()
+    persistor.subscribe(check)
+    check()
+  })
+  store.dispatch(todos.actions.loaded(makeTodos(size)))
+  await persistor.flush()
+  await new Promise((r) => setTimeout(r, 5))
+  const count = cap(ACTIONS.reduxPersist[size], size, w)
+  writes = 0
+  const m = await measure(store, count, size, w, async () => {
+    await new Promise((r) => setTimeout(r, 2)) // let its interval pick up the last change
+    await persistor.flush()
+  })
+  return { ...m, writes: writes / count, dir, persistor }
+}
+
+function startupChild(kind, dir) {
+  return new Promise((resolve, reject) => {
+    const t0 = now()
+    const child = spawn(process.execPath, [self, '--child', kind, dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let out = ''
+    child.stdout.on('data', (d) => {
+      out += d
+      if (out.includes('\n'))
+        resolve({ wallMs: now() - t0, ...JSON.parse(out) })
+    })
+    child.on(
+      'exit',
+      (code) =>
+        code !== 0 &&
+        reject(new Error(`${kind} start-up child exited with ${code}`)),
+    )
+  })
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+// ---- the run ---------------------------------------------------------------------------------
+
+const results = {
+  machine: {
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    node: process.version,
+    platform: process.platform,
+  },
+  at: new Date().toISOString(),
+  method: {
+    actionsPerTurn: 1,
+    nodeEnv: 'production',
+    fsync:
+      "aof-persist: 'everysec' (the default) unless noted; redux-persist-node-storage: write-file-atomic (temp file + fsync + rename) per write",
+    todoBytes: JSON.stringify(makeTodos(1)[0]).length,
+    timing:
+      'time per action = wall time of all actions (one per setImmediate turn) + final flush, / actions; plain RTK and ours: best of runs',
+    runs: RUNS,
+    bytes:
+      'bytes per action = wchar of /proc/self/io over the same window / actions (ours cross-checked with file growth)',
+    actions: { ...ACTIONS, bAt100k: quick ? 30 : 150 },
+    quick,
+  },
+  workloads: {},
+  startup: { rows: [] },
+}
+
+const fmtMs = (ms) =>
+  ms >= 100
+    ? `${ms.toFixed(0)} ms`
+    : ms >= 1
+      ? `${ms.toFixed(2)} ms`
+      : `${(ms * 1000).toFixed(1)} µs`
+const fmtBytes = (b) =>
+  b >= 1e6
+    ? `${(b / 1e6).toFixed(2)} MB`
+    : b >= 1e3
+      ? `${(b / 1e3).toFixed(1)} kB`
+      : `${b.toFixed(0)} B`
+const fmtX = (x) => (x >= 100 ? `${x.toFixed(0)}x` : `${x.toFixed(1)}x`)
+
+const lines = []
+const startupDirs = {}
+for (const w of ['a', 'b']) {
+  const rows = []
+  for (const size of SIZES) {
+    // Best of RUNS for the cheap, noise-sensitive pair (alternated); one run of the rest.
+    let p = null
+    let o = null
+    for (let run = 0; run < RUNS; run++) {
+      const pr = await plain(size, w)
+      if (!p || pr.ms < p.ms) p = pr
+      const or = await ours(size, w, 'everysec')
+      if (!o || or.ms < o.ms) {
+        if (o) await o.persist.close()
+        o = or
+      } else await or.persist.close()
+    }
+    const oa = await ours(size, w, 'always')
+    await oa.persist.close()
+    const rp = await reduxPersist(size, w)
+    rows.push({
+      todos: size,
+      plainMsPerAction: p.ms,
+      oursMsPerAction: o.ms,
+      oursBytesPerAction: o.bytes,
+      oursFileBytesPerAction: o.fileBytes,
+      oursAlwaysMsPerAction: oa.ms,
+      reduxPersistMsPerAction: rp.ms,
+      reduxPersistBytesPerAction: rp.bytes,
+      reduxPersistWritesPerAction: rp.writes,
+      timeRatio: rp.ms / o.ms,
+      bytesRatio: rp.bytes / o.bytes,
+      alwaysTimeRatio: rp.ms / oa.ms,
+      // What persistence adds to the same dispatches in the same turns (plain RTK subtracted).
+      oursOverheadMs: o.ms - p.ms,
+      reduxPersistOverheadMs: rp.ms - p.ms,
+      overheadRatio: o.ms > p.ms ? (rp.ms - p.ms) / (o.ms - p.ms) : null,
+    })
+    if (w === 'a') {
+      // The states the start-up children load: ours compacted by a rewrite, theirs as written.
+      await o.persist.rewrite()
+      await o.persist.close()
+      rp.persistor.pause()
+      startupDirs[size] = { ours: o.dir, reduxPersist: rp.dir }
+    } else {
+      await o.persist.close()
+      rp.persistor.pause()
+    }
+    const r = rows.at(-1)
+    console.error(
+      `${w} ${size}: ours ${fmtMs(r.oursMsPerAction)} ${fmtBytes(r.oursBytesPerAction)}, redux-persist ${fmtMs(r.reduxPersistMsPerAction)} ${fmtBytes(r.reduxPersistBytesPerAction)}`,
+    )
+  }
+  results.workloads[w] = { title: WORKLOADS[w].title, rows }
+}
+
+const SPAWNS = quick ? 3 : 7
+for (const size of SIZES) {
+  const o = []
+  const rp = []
+  for (let i = 0; i < SPAWNS; i++) {
+    // Alternate, so both see the same page cache and machine load.
+    const a = await startupChild('ours', startupDirs[size].ours)
+    const b = await startupChild('reduxPersist', startupDirs[size].reduxPersist)
+    if (a.todos !== size || b.todos !== size)
+      throw new Error(
+        `start-up child rebuilt ${a.todos} / ${b.todos} todos, expected ${size}`,
+      )
+    o.push(a)
+    rp.push(b)
+  }
+  const oursWall = median(o.map((x) => x.wallMs))
+  const rpWall = median(rp.map((x) => x.wallMs))
+  results.startup.rows.push({
+    todos: size,
+    oursMs: oursWall,
+    reduxPersistMs: rpWall,
+    oursInProcessMs: median(o.map((x) => x.ms)),
+    reduxPersistInProcessMs: median(rp.map((x) => x.ms)),
+    oursFileBytes: dirBytes(startupDirs[size].ours),
+    reduxPersistFileBytes: dirBytes(startupDirs[size].reduxPersist),
+    ratio: rpWall / oursWall,
+  })
+}
+fs.rmSync(tmp, { recursive: true, force: true })
+
+function dirBytes(dir) {
+  return fs
+    .readdirSync(dir)
+    .reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0)
+}
+
+// ---- goals and output ------------------------------------------------------------------------
+
+const a100 = results.workloads.a.rows.find((r) => r.todos === 100_000)
+const bytesA = results.workloads.a.rows.map((r) => r.oursBytesPerAction)
+const bytesB = results.workloads.b.rows.map((r) => r.oursBytesPerAction)
+const spread = (xs) => Math.max(...xs) / Math.min(...xs)
+const startup100 = results.startup.rows.find((r) => r.todos === 100_000)
+results.goals = {
+  aTimeRatioAt100k: {
+    goal: '>= 1000x',
+    value: a100.timeRatio,
+    met: a100.timeRatio >= 1000,
+  },
+  aOverheadRatioAt100k: {
+    goal: '>= 1000x (plain RTK subtracted from both)',
+    value: a100.overheadRatio,
+    met: a100.overheadRatio !== null && a100.overheadRatio >= 1000,
+  },
+  bytesPerActionUnder1KB: {
+    goal: '< 1 KB in (a) and (b)',
+    value: Math.max(...bytesA, ...bytesB),
+    met: Math.max(...bytesA, ...bytesB) < 1024,
+  },
+  bytesIndependentOfSize: {
+    goal: 'max/min across 1k..100k close to 1',
+    value: { a: spread(bytesA), b: spread(bytesB) },
+    met: spread(bytesA) < 1.5 && spread(bytesB) < 1.5,
+  },
+  startupNoSlower: {
+    goal: 'ours <= redux-persist at 100k',
+    value: startup100.ratio,
+    met: startup100.oursMs <= startup100.reduxPersistMs,
+  },
+}
+
+const table = (head, rows) => {
+  const widths = head.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => r[i].length)),
+  )
+  const fmtRow = (r) =>
+    r
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ')
+  return [
+    fmtRow(head),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows.map(fmtRow),
+  ].join('\n')
+}
+for (const w of ['a', 'b']) {
+  lines.push(`\n${results.workloads[w].title}: per action`)
+  lines.push(
+    table(
+      [
+        'todos',
+        'plain RTK',
+        'ours',
+        'ours bytes',
+        "ours 'always'",
+        'redux-persist',
+        'r-p bytes',
+        'r-p writes',
+        'time ratio',
+        'overhead ratio',
+        'bytes ratio',
+      ],
+      results.workloads[w].rows.map((r) => [
+        String(r.todos),
+        fmtMs(r.plainMsPerAction),
+        fmtMs(r.oursMsPerAction),
+        fmtBytes(r.oursBytesPerAction),
+        fmtMs(r.oursAlwaysMsPerAction),
+        fmtMs(r.reduxPersistMsPerAction),
+        fmtBytes(r.reduxPersistBytesPerAction),
+        r.reduxPersistWritesPerAction.toFixed(2),
+        fmtX(r.timeRatio),
+        r.overheadRatio === null ? 'n/a' : fmtX(r.overheadRatio),
+        fmtX(r.bytesRatio),
+      ]),
+    ),
+  )
+}
+lines.push(
+  "\nr-p writes: redux-persist's writes per action; it stages changes and writes from a 1 ms interval,\n" +
+    'so actions in quick succession share a write. overhead ratio: both minus plain RTK (n/a when ours\n' +
+    'is within noise of plain RTK).',
+)
+lines.push('\nstart-up: spawn to a rebuilt store (median)')
+lines.push(
+  table(
+    ['todos', 'ours', 'redux-persist', 'ratio', 'ours files', 'r-p files'],
+    results.startup.rows.map((r) => [
+      String(r.todos),
+      fmtMs(r.oursMs),
+      fmtMs(r.reduxPersistMs),
+      fmtX(r.ratio),
+      fmtBytes(r.oursFileBytes),
+      fmtBytes(r.reduxPersistFileBytes),
+    ]),
+  ),
+)
+lines.push('\ngoals')
+for (const [name, g] of Object.entries(results.goals)) {
+  lines.push(
+    `  ${g.met ? 'met    ' : 'NOT MET'} ${name}: ${g.goal}, measured ${JSON.stringify(g.value, (_, v) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v))}`,
+  )
+}
+console.log(lines.join('\n'))
+
+const out = path.join(root, 'docs', 'bench', 'redux.json')
+fs.mkdirSync(path.dirname(out), { recursive: true })
+fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n')
+console.log(`\nwrote ${path.relative(root, out)}`)
