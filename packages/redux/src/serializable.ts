@@ -2,12 +2,12 @@ import { findUnserializable } from '@aof-persist/core'
 import type { Unserializable } from '@aof-persist/core'
 
 /** Splits a `findUnserializable` path (`payload.items[3]["a b"]`) into keys and indexes. */
-function parsePath(path: string): (string | number)[] {
+function parsePath(path: string): (string | number)[] | null {
   const keys: (string | number)[] = []
   const token = /\.?([A-Za-z_$][\w$]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/y
   while (token.lastIndex < path.length) {
     const m = token.exec(path)
-    if (!m) throw new Error(`unexpected path ${path}`)
+    if (!m) return null // a path this parser does not know: report the value as it is
     keys.push(
       m[1] ??
         (m[2] !== undefined ? Number(m[2]) : (JSON.parse(m[3]!) as string)),
@@ -44,7 +44,7 @@ export function findUnloggable(action: unknown): Unserializable | null {
     if (!found || found.reason !== 'undefined' || found.path === '')
       return found
     const keys = parsePath(found.path)
-    if (typeof keys[keys.length - 1] === 'number') return found
+    if (keys === null || typeof keys[keys.length - 1] === 'number') return found
     value = without(value, keys)
   }
 }

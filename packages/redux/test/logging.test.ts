@@ -221,6 +221,12 @@ describe('unserializable actions', () => {
         payload: { a: undefined, b: [{ c: undefined, d: new Set() }] },
       }),
     ).toThrow(/Set at payload\.b\[0\]\.d/)
+    expect(() =>
+      store.dispatch({
+        type: 'z',
+        payload: { 'a b': undefined, '0': undefined, é: { d: new Date(0) } },
+      }),
+    ).toThrow(/Date at payload\["é"\]\.d/)
     await persist.close()
     expect(typesOf(dir)).toEqual(['todos/cleared', 'x'])
   })
