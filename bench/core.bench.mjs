@@ -64,7 +64,6 @@ const fmt = (n) => (n === null ? '' : n >= 100 ? n.toFixed(0) : n >= 1 ? n.toFix
   })
   const oursMs = await best(5, async () => {
     const aof = openAof({ dir: freshDir(), fsync: 'everysec' })
-    let fsyncs = 0
     const t0 = now()
     for (let i = 0; i < N; i += BURST) {
       for (let k = i; k < i + BURST; k++) aof.append(action(k))
