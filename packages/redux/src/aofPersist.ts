@@ -5,7 +5,11 @@ import type { Middleware, UnknownAction } from 'redux'
 import { REPLAY_REQUEST, REPLAY_TYPE, inflight } from './replay.js'
 import type { ReplayRequest } from './replay.js'
 import { findUnloggable } from './serializable.js'
-import type { AofPersistMiddleware, AofPersistOptions } from './types.js'
+import type {
+  AofPersistMiddleware,
+  AofPersistOptions,
+  NoDispatchExtension,
+} from './types.js'
 
 interface Entry {
   readonly action: UnknownAction
@@ -58,7 +62,7 @@ export function aofPersist<S = any>(
   const dev = process.env.NODE_ENV !== 'production'
   let applied = false
 
-  const apply: Middleware<{}, S> = (api) => {
+  const apply: Middleware<NoDispatchExtension, S> = (api) => {
     if (applied) {
       throw new AofError(
         'AOF_SETUP',

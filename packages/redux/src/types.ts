@@ -39,11 +39,17 @@ export interface AofPersistOptions<S = any> extends Omit<
   migrate?: (state: unknown, storedVersion: number) => S
 }
 
+/** The middleware adds nothing to `dispatch`'s type (`{}` in redux's own typings). */
+export type NoDispatchExtension = Record<never, never>
+
 /**
  * The middleware {@link aofPersist} returns: a Redux middleware for one store, carrying the
  * log's controls.
  */
-export interface AofPersistMiddleware<S = any> extends Middleware<{}, S> {
+export interface AofPersistMiddleware<S = any> extends Middleware<
+  NoDispatchExtension,
+  S
+> {
   /** Writes what is buffered and fdatasyncs now. */
   flush(): void
   /**
