@@ -23,24 +23,32 @@ export const DEFAULT_FILE_NAME = 'appendonly.aof'
 export function parseFileName(value: string | undefined): string {
   if (value === undefined) return DEFAULT_FILE_NAME
   if (value === '') throw new UsageError("--file-name can't be empty")
-  if (/[/\\]/.test(value)) throw new UsageError("--file-name can't be a path, just a file name")
+  if (/[/\\]/.test(value))
+    throw new UsageError("--file-name can't be a path, just a file name")
   return value
 }
 
 /** Unix seconds: a non-negative integer, as redis-check-aof's `--truncate-to-timestamp` takes. */
 export function parseTimestamp(value: string, what: string): number {
   if (!/^\d+$/.test(value)) {
-    throw new UsageError(`Invalid timestamp for ${what}: "${value}" (expected unix seconds, e.g. 1700000000)`)
+    throw new UsageError(
+      `Invalid timestamp for ${what}: "${value}" (expected unix seconds, e.g. 1700000000)`,
+    )
   }
   const n = Number(value)
-  if (!Number.isSafeInteger(n)) throw new UsageError(`Invalid timestamp for ${what}: "${value}" is too large`)
+  if (!Number.isSafeInteger(n))
+    throw new UsageError(
+      `Invalid timestamp for ${what}: "${value}" is too large`,
+    )
   return n
 }
 
 /** A non-negative integer option. */
 export function parseCount(value: string, option: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw new UsageError(`${option} must be a non-negative integer, got "${value}"`)
+    throw new UsageError(
+      `${option} must be a non-negative integer, got "${value}"`,
+    )
   }
   return Number(value)
 }
@@ -65,10 +73,13 @@ export function parseSize(value: string, option: string): number {
   const unit = match?.[2]?.toLowerCase().replace(/ib$/, 'b') ?? ''
   const factor = UNITS[unit]
   if (!match || factor === undefined) {
-    throw new UsageError(`${option} must be a size in bytes, e.g. 4194304, 4mb or 64mb; got "${value}"`)
+    throw new UsageError(
+      `${option} must be a size in bytes, e.g. 4194304, 4mb or 64mb; got "${value}"`,
+    )
   }
   const n = Number(match[1]) * factor
-  if (!Number.isSafeInteger(n)) throw new UsageError(`${option} is too large: "${value}"`)
+  if (!Number.isSafeInteger(n))
+    throw new UsageError(`${option} is too large: "${value}"`)
   return n
 }
 

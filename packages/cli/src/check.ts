@@ -13,7 +13,8 @@ export function readReport(ctx: Context, label = 'Checking'): AofReport {
 
 /** `1 base, 2 incr, 1 history` */
 export function describeManifest(report: AofReport): string {
-  const count = (type: string) => report.manifest.filter((e) => e.type === type).length
+  const count = (type: string) =>
+    report.manifest.filter((e) => e.type === type).length
   const parts = [`${count('base')} base`, `${count('incr')} incr`]
   const history = count('history')
   if (history > 0) parts.push(`${history} history (not read)`)
@@ -22,7 +23,18 @@ export function describeManifest(report: AofReport): string {
 
 /** The per-file table of `aof check`. */
 export function fileTable(ctx: Context, report: AofReport): string[] {
-  const rows = [['TYPE', 'FILE', 'BYTES', 'RECORDS', 'TIMESTAMPS', 'LAST GOOD OFFSET', 'LAST GOOD LINE', 'STATUS']]
+  const rows = [
+    [
+      'TYPE',
+      'FILE',
+      'BYTES',
+      'RECORDS',
+      'TIMESTAMPS',
+      'LAST GOOD OFFSET',
+      'LAST GOOD LINE',
+      'STATUS',
+    ],
+  ]
   for (const f of report.files) {
     rows.push([
       f.type,
@@ -37,7 +49,11 @@ export function fileTable(ctx: Context, report: AofReport): string[] {
   }
   const lines = table(rows, { right: [2, 3, 4, 5, 6] })
   return lines.map((line, i) =>
-    i === 0 ? ctx.out.bold(line) : report.files[i - 1]?.problem ? ctx.out.red(line) : line,
+    i === 0
+      ? ctx.out.bold(line)
+      : report.files[i - 1]?.problem
+        ? ctx.out.red(line)
+        : line,
   )
 }
 

@@ -22,7 +22,11 @@ export interface Context {
 }
 
 /** Builds the context of a command on `dirArg`. */
-export function makeContext(io: CliIo, dirArg: string, fileName: string): Context {
+export function makeContext(
+  io: CliIo,
+  dirArg: string,
+  fileName: string,
+): Context {
   return {
     io,
     out: styleFor(io.stdout, io.env),
@@ -36,9 +40,14 @@ export function makeContext(io: CliIo, dirArg: string, fileName: string): Contex
 }
 
 /** `aof <command> <dir>` with `--file-name` when it is not the default: a command to paste. */
-export function suggest(ctx: Context, command: string, ...args: string[]): string {
+export function suggest(
+  ctx: Context,
+  command: string,
+  ...args: string[]
+): string {
   const parts = ['aof', command, shellQuote(ctx.dirArg), ...args]
-  if (ctx.fileName !== DEFAULT_FILE_NAME) parts.push('--file-name', shellQuote(ctx.fileName))
+  if (ctx.fileName !== DEFAULT_FILE_NAME)
+    parts.push('--file-name', shellQuote(ctx.fileName))
   return parts.join(' ')
 }
 
@@ -65,12 +74,21 @@ export function inLastFile(report: AofReport, problem: AofProblem): boolean {
  * Prints the first problem of a store (to stdout, as part of a report): where it is, what is
  * wrong, and the command that repairs it or why none can.
  */
-export function printProblem(ctx: Context, report: AofReport, problem: AofProblem, print = ctx.print): void {
+export function printProblem(
+  ctx: Context,
+  report: AofReport,
+  problem: AofProblem,
+  print = ctx.print,
+): void {
   const s = print === ctx.print ? ctx.out : ctx.err
   print(s.red(`AOF ${problem.file} is not valid: ${problem.message}`))
-  print(`  first problem: ${problem.code} at line ${problem.line}, byte offset ${problem.offset} of ${problem.file}`)
+  print(
+    `  first problem: ${problem.code} at line ${problem.line}, byte offset ${problem.offset} of ${problem.file}`,
+  )
   if (inLastFile(report, problem)) {
-    print(`  to repair it, run "${suggest(ctx, 'fix')}" (cuts ${problem.file} back to its last good record)`)
+    print(
+      `  to repair it, run "${suggest(ctx, 'fix')}" (cuts ${problem.file} back to its last good record)`,
+    )
   } else {
     print(
       `  "aof fix" cannot repair it: ${problem.file} is not the last file, and only the tail of the last file may be cut.` +

@@ -8,7 +8,11 @@ import { formatBytes } from './terminal.js'
  * Tells the user how much a cut loses: after garbage in the middle of the last file, the cut
  * removes the good records behind it too. Returns null when the file cannot be read.
  */
-export function countLines(path: string, from: number, to: number): number | null {
+export function countLines(
+  path: string,
+  from: number,
+  to: number,
+): number | null {
   let fd: number
   try {
     fd = openSync(path, 'r')
@@ -50,8 +54,17 @@ export function describeCut(cut: AofCut): string {
 }
 
 /** Warns when the cut made differs from the one announced (the file changed in between). */
-export function warnIfDifferent(ctx: Context, announced: AofCut, made: AofCut): void {
-  if (announced.file === made.file && announced.size === made.size && announced.newSize === made.newSize) return
+export function warnIfDifferent(
+  ctx: Context,
+  announced: AofCut,
+  made: AofCut,
+): void {
+  if (
+    announced.file === made.file &&
+    announced.size === made.size &&
+    announced.newSize === made.newSize
+  )
+    return
   ctx.warn(
     ctx.err.yellow(
       `Warning: ${made.file} changed after the plan above was shown; the cut made was ${describeCut(made)}`,

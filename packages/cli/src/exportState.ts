@@ -18,16 +18,31 @@ export interface ExportFlags {
  * stops at the first `#TS:` annotation later than T, the same point `truncate-to-timestamp T`
  * would cut at, without cutting anything.
  */
-export async function exportState(ctx: Context, flags: ExportFlags): Promise<number> {
+export async function exportState(
+  ctx: Context,
+  flags: ExportFlags,
+): Promise<number> {
   requireDirectory(ctx)
-  const reducer = flags.reducer === undefined ? undefined : await loadReducer(flags.reducer, ctx.io.cwd)
+  const reducer =
+    flags.reducer === undefined
+      ? undefined
+      : await loadReducer(flags.reducer, ctx.io.cwd)
   const replayers = await loadReplayers(reducer !== undefined)
-  const seen = { timestamps: 0, lastTime: undefined as number | undefined, stoppedAt: undefined as number | undefined, recordsBefore: 0 }
+  const seen = {
+    timestamps: 0,
+    lastTime: undefined as number | undefined,
+    stoppedAt: undefined as number | undefined,
+    recordsBefore: 0,
+  }
   const until = flags.until
 
   const result = withProgress(ctx.io, 'Reading', (onProgress) => {
     function* records(): Generator<unknown> {
-      for (const entry of readAofEntries({ dir: ctx.dir, fileName: ctx.fileName, onProgress })) {
+      for (const entry of readAofEntries({
+        dir: ctx.dir,
+        fileName: ctx.fileName,
+        onProgress,
+      })) {
         if (entry.kind === 'timestamp') {
           seen.timestamps++
           if (until !== undefined && entry.time > until) {

@@ -21,7 +21,9 @@ export interface FixFlags {
 export async function fix(ctx: Context, flags: FixFlags): Promise<number> {
   const report = readReport(ctx)
   if (report.ok || !report.problem) {
-    ctx.print(ctx.out.green('Nothing to fix: all AOF files and manifest are valid'))
+    ctx.print(
+      ctx.out.green('Nothing to fix: all AOF files and manifest are valid'),
+    )
     return EXIT_OK
   }
   printProblem(ctx, report, report.problem)
@@ -33,7 +35,9 @@ export async function fix(ctx: Context, flags: FixFlags): Promise<number> {
 
   const plan = fixAof({ dir: ctx.dir, fileName: ctx.fileName, dryRun: true })
   if (!plan) {
-    ctx.print('Nothing to fix: the core found nothing to cut; nothing was changed.')
+    ctx.print(
+      'Nothing to fix: the core found nothing to cut; nothing was changed.',
+    )
     return EXIT_OK
   }
   ctx.print(`This will shrink the AOF ${plan.file} ${describeCut(plan)}`)
@@ -60,7 +64,11 @@ export async function fix(ctx: Context, flags: FixFlags): Promise<number> {
     return EXIT_OK
   }
   warnIfDifferent(ctx, plan, made)
-  ctx.print(ctx.out.green(`Successfully truncated AOF ${made.file} to ${made.newSize} bytes`))
+  ctx.print(
+    ctx.out.green(
+      `Successfully truncated AOF ${made.file} to ${made.newSize} bytes`,
+    ),
+  )
 
   const after = readReport(ctx, 'Checking again')
   for (const line of fileTable(ctx, after)) ctx.print(line)

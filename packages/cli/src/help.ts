@@ -7,9 +7,13 @@ export interface CommandHelp {
   exit?: string
 }
 
-const FILE_NAME: [string, string] = ['--file-name <name>', 'prefix of the store\'s files (default: appendonly.aof)']
+const FILE_NAME: [string, string] = [
+  '--file-name <name>',
+  "prefix of the store's files (default: appendonly.aof)",
+]
 const HELP: [string, string] = ['-h, --help', 'show this help']
-const EXIT = 'Exit status: 0 valid, 1 the store is not valid (the first problem is named), 2 usage error.'
+const EXIT =
+  'Exit status: 0 valid, 1 the store is not valid (the first problem is named), 2 usage error.'
 
 /** The help of every command, in the order the top-level help lists them. */
 export const COMMAND_HELP: Record<string, CommandHelp> = {
@@ -26,12 +30,13 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
   },
   fix: {
     usage: 'aof fix <dir> [--yes] [--dry-run]',
-    summary: 'cut a torn or bad tail of the last file back to its last good record',
+    summary:
+      'cut a torn or bad tail of the last file back to its last good record',
     description:
       'Cuts a torn or bad tail of the last incr file back to its last good record (like\n' +
       'redis-check-aof --fix). Says first how many bytes it removes; on a terminal it asks before\n' +
       'cutting, without a terminal it refuses unless --yes is given. Refuses, changing nothing, when\n' +
-      'the damage is not in the last file, and when another process holds the directory\'s lock.\n' +
+      "the damage is not in the last file, and when another process holds the directory's lock.\n" +
       'Every record before the damage is kept; after garbage in the middle of the last file, the\n' +
       'records behind it are removed too (the message counts the lines).',
     options: [
@@ -44,13 +49,18 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
   },
   'truncate-to-timestamp': {
     usage: 'aof truncate-to-timestamp <dir> <unix-seconds> [--dry-run]',
-    summary: 'point-in-time recovery: cut the log at the first #TS: later than a time',
+    summary:
+      'point-in-time recovery: cut the log at the first #TS: later than a time',
     description:
       'Point-in-time recovery with redis-check-aof --truncate-to-timestamp semantics: cuts the last\n' +
       'file at the first #TS: annotation later than the given unix time, and says what it cut.\n' +
       'Needs a log written with `timestamps: true`. Refuses when that annotation is not in the last\n' +
       'file, when the cut would leave the last file empty, and when another process holds the lock.',
-    options: [['--dry-run', 'say what would be cut and change nothing'], FILE_NAME, HELP],
+    options: [
+      ['--dry-run', 'say what would be cut and change nothing'],
+      FILE_NAME,
+      HELP,
+    ],
     exit: 'Exit status: 0 cut or nothing to cut, 1 refused or failed, 2 usage error (a bad timestamp).',
   },
   inspect: {
@@ -70,15 +80,22 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     exit: EXIT,
   },
   stats: {
-    usage: 'aof stats <dir> [--auto-rewrite-percentage P] [--auto-rewrite-min-size BYTES] [--json]',
+    usage:
+      'aof stats <dir> [--auto-rewrite-percentage P] [--auto-rewrite-min-size BYTES] [--json]',
     summary: 'sizes, record counts, growth and whether a rewrite is due',
     description:
       'Prints the sizes of the base and incr files, the record counts, the growth since the base,\n' +
-      'and whether an automatic rewrite is due by Redis\'s rule: current size > min size and\n' +
+      "and whether an automatic rewrite is due by Redis's rule: current size > min size and\n" +
       'growth over the base >= percentage (current = base + incr sizes). Read-only and lock-free.',
     options: [
-      ['--auto-rewrite-percentage <P>', 'growth that triggers a rewrite; 0 disables (default: 100)'],
-      ['--auto-rewrite-min-size <BYTES>', 'no rewrite below this size; accepts 4mb, 64mb (default: 4mb)'],
+      [
+        '--auto-rewrite-percentage <P>',
+        'growth that triggers a rewrite; 0 disables (default: 100)',
+      ],
+      [
+        '--auto-rewrite-min-size <BYTES>',
+        'no rewrite below this size; accepts 4mb, 64mb (default: 4mb)',
+      ],
       ['--json', 'print one JSON object'],
       FILE_NAME,
       HELP,
@@ -90,11 +107,15 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     summary: 'compact the log offline into one snapshot action',
     description:
       'Compacts the log into one snapshot action, keeping the stored version, while the app is not\n' +
-      'running. Zustand patch logs need nothing else. Redux action logs need the app\'s plain root\n' +
+      "running. Zustand patch logs need nothing else. Redux action logs need the app's plain root\n" +
       'reducer (a built .js/.mjs/.cjs file; default export or export named "reducer"): the log is\n' +
-      'replayed from the reducer\'s initial state, applying snapshot actions as withAof does.\n' +
+      "replayed from the reducer's initial state, applying snapshot actions as withAof does.\n" +
       'Refuses a damaged store (run aof fix first) and a directory another process holds the lock on.',
-    options: [['--reducer <module>', 'the app\'s root reducer module (Redux logs)'], FILE_NAME, HELP],
+    options: [
+      ['--reducer <module>', "the app's root reducer module (Redux logs)"],
+      FILE_NAME,
+      HELP,
+    ],
     exit: 'Exit status: 0 rewritten or nothing to rewrite, 1 refused or failed, 2 usage error.',
   },
   export: {
@@ -106,7 +127,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'written with `timestamps: true`). Redux action logs need --reducer, as for aof rewrite.\n' +
       'Read-only and lock-free.',
     options: [
-      ['--reducer <module>', 'the app\'s root reducer module (Redux logs)'],
+      ['--reducer <module>', "the app's root reducer module (Redux logs)"],
       ['--until <unix-seconds>', 'the state as of this time'],
       FILE_NAME,
       HELP,
@@ -124,7 +145,16 @@ const optionLines = (options: [string, string][]): string[] => {
 export function commandHelp(name: string): string {
   const h = COMMAND_HELP[name]
   if (!h) return topHelp()
-  return [`Usage: ${h.usage}`, '', h.description, '', 'Options:', ...optionLines(h.options), '', ...(h.exit ? [h.exit, ''] : [])].join('\n')
+  return [
+    `Usage: ${h.usage}`,
+    '',
+    h.description,
+    '',
+    'Options:',
+    ...optionLines(h.options),
+    '',
+    ...(h.exit ? [h.exit, ''] : []),
+  ].join('\n')
 }
 
 /** `aof --help` */
@@ -141,7 +171,11 @@ export function topHelp(): string {
     ...names.map((n) => `  ${n.padEnd(width)}  ${COMMAND_HELP[n]!.summary}`),
     '',
     'Options:',
-    ...optionLines([FILE_NAME, ['-h, --help', 'show help (also: aof <command> --help)'], ['-v, --version', 'print the version']]),
+    ...optionLines([
+      FILE_NAME,
+      ['-h, --help', 'show help (also: aof <command> --help)'],
+      ['-v, --version', 'print the version'],
+    ]),
     '',
     'check, inspect, stats and export never write and never take the lock; fix,',
     'truncate-to-timestamp and rewrite refuse a directory another process holds the lock on.',

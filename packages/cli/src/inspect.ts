@@ -1,4 +1,9 @@
-import { isAofError, readAofEntries, type AofEntry, type AofReport } from '@aof-persist/core'
+import {
+  isAofError,
+  readAofEntries,
+  type AofEntry,
+  type AofReport,
+} from '@aof-persist/core'
 import { EXIT_FAILURE, EXIT_OK } from './args.js'
 import { describeManifest, fileTable, readReport } from './check.js'
 import { printProblem, requireDirectory, type Context } from './context.js'
@@ -16,16 +21,25 @@ export interface InspectFlags {
  * Reads the entries of the store until `limit` records, the end, or the first problem (which
  * {@link checkAof} has already reported, so it ends the listing quietly). Read-only.
  */
-function* entriesUpTo(ctx: Context, limit: number | undefined, onProgress: (d: number, t: number) => void): Generator<AofEntry> {
+function* entriesUpTo(
+  ctx: Context,
+  limit: number | undefined,
+  onProgress: (d: number, t: number) => void,
+): Generator<AofEntry> {
   if (limit === 0) return
   let records = 0
   try {
-    for (const entry of readAofEntries({ dir: ctx.dir, fileName: ctx.fileName, onProgress })) {
+    for (const entry of readAofEntries({
+      dir: ctx.dir,
+      fileName: ctx.fileName,
+      onProgress,
+    })) {
       yield entry
       if (entry.kind === 'record' && ++records === limit) return
     }
   } catch (err) {
-    if (isAofError(err, 'AOF_CORRUPT') || isAofError(err, 'AOF_TRUNCATED')) return
+    if (isAofError(err, 'AOF_CORRUPT') || isAofError(err, 'AOF_TRUNCATED'))
+      return
     throw err
   }
 }
@@ -35,9 +49,13 @@ function* entriesUpTo(ctx: Context, limit: number | undefined, onProgress: (d: n
  * rows themselves show the progress and a bar would be drawn into them.
  */
 const readingBar = (ctx: Context) =>
-  progressBar(ctx.io.stdout.isTTY === true ? { write: () => true } : ctx.io.stderr, 'Reading')
+  progressBar(
+    ctx.io.stdout.isTTY === true ? { write: () => true } : ctx.io.stderr,
+    'Reading',
+  )
 
-const totalRecords = (report: AofReport) => report.files.reduce((n, f) => n + f.records, 0)
+const totalRecords = (report: AofReport) =>
+  report.files.reduce((n, f) => n + f.records, 0)
 
 /**
  * `aof inspect <dir>`: the manifest, the files and the records. JSON Lines with `--json` (one
@@ -47,12 +65,20 @@ const totalRecords = (report: AofReport) => report.files.reduce((n, f) => n + f.
 export function inspect(ctx: Context, flags: InspectFlags): number {
   requireDirectory(ctx)
   const report = readReport(ctx)
-  return flags.json ? inspectJson(ctx, report, flags.limit) : inspectText(ctx, report, flags.limit)
+  return flags.json
+    ? inspectJson(ctx, report, flags.limit)
+    : inspectText(ctx, report, flags.limit)
 }
 
-function inspectJson(ctx: Context, report: AofReport, limit: number | undefined): number {
-  const emit = (value: object) => ctx.io.stdout.write(JSON.stringify(value) + '\n')
-  for (const e of report.manifest) emit({ kind: 'manifest', name: e.name, seq: e.seq, type: e.type })
+function inspectJson(
+  ctx: Context,
+  report: AofReport,
+  limit: number | undefined,
+): number {
+  const emit = (value: object) =>
+    ctx.io.stdout.write(JSON.stringify(value) + '\n')
+  for (const e of report.manifest)
+    emit({ kind: 'manifest', name: e.name, seq: e.seq, type: e.type })
   for (const f of report.files) {
     emit({
       kind: 'file',
@@ -73,16 +99,31 @@ function inspectJson(ctx: Context, report: AofReport, limit: number | undefined)
     for (const entry of entriesUpTo(ctx, limit, (d, t) => bar.update(d, t))) {
       if (entry.kind === 'record') {
         shown++
-        emit({ kind: 'record', file: entry.file, line: entry.line, offset: entry.offset, length: entry.length, value: entry.value })
+        emit({
+          kind: 'record',
+          file: entry.file,
+          line: entry.line,
+          offset: entry.offset,
+          length: entry.length,
+          value: entry.value,
+        })
       } else {
-        emit({ kind: 'timestamp', file: entry.file, line: entry.line, offset: entry.offset, length: entry.length, time: entry.time })
+        emit({
+          kind: 'timestamp',
+          file: entry.file,
+          line: entry.line,
+          offset: entry.offset,
+          length: entry.length,
+          time: entry.time,
+        })
       }
     }
   } finally {
     bar.end()
   }
   const total = totalRecords(report)
-  if (limit !== undefined && shown < total) emit({ kind: 'limit', limit, shown, records: total })
+  if (limit !== undefined && shown < total)
+    emit({ kind: 'limit', limit, shown, records: total })
   if (report.problem) {
     emit({ kind: 'problem', ...report.problem })
     return EXIT_FAILURE
@@ -92,14 +133,27 @@ function inspectJson(ctx: Context, report: AofReport, limit: number | undefined)
 
 /** The record column: its JSON, or the annotation with its date. */
 const describeEntry = (entry: AofEntry): string =>
-  entry.kind === 'record' ? (JSON.stringify(entry.value) ?? 'undefined') : `#TS:${formatTime(entry.time)}`
+  entry.kind === 'record'
+    ? (JSON.stringify(entry.value) ?? 'undefined')
+    : `#TS:${formatTime(entry.time)}`
 
-function inspectText(ctx: Context, report: AofReport, limit: number | undefined): number {
+function inspectText(
+  ctx: Context,
+  report: AofReport,
+  limit: number | undefined,
+): number {
   const { out } = ctx
   const width = ctx.io.stdout.isTTY === true ? ctx.io.stdout.columns : undefined
-  ctx.print(out.bold(`Manifest ${report.manifestPath}`) + ` (${describeManifest(report)})`)
-  const manifestRows = [['SEQ', 'TYPE', 'FILE'], ...report.manifest.map((e) => [String(e.seq), e.type, e.name])]
-  for (const [i, line] of table(manifestRows, { right: [0] }).entries()) ctx.print('  ' + (i === 0 ? out.bold(line) : line))
+  ctx.print(
+    out.bold(`Manifest ${report.manifestPath}`) +
+      ` (${describeManifest(report)})`,
+  )
+  const manifestRows = [
+    ['SEQ', 'TYPE', 'FILE'],
+    ...report.manifest.map((e) => [String(e.seq), e.type, e.name]),
+  ]
+  for (const [i, line] of table(manifestRows, { right: [0] }).entries())
+    ctx.print('  ' + (i === 0 ? out.bold(line) : line))
   ctx.print()
   ctx.print(out.bold('Files'))
   for (const line of fileTable(ctx, report)) ctx.print('  ' + line)
@@ -115,18 +169,33 @@ function inspectText(ctx: Context, report: AofReport, limit: number | undefined)
       if (entry.file !== file) {
         bar.end()
         file = entry.file
-        const digits = String(report.files.find((f) => f.name === file)?.size ?? 0).length
-        const w = [Math.max(4, digits), Math.max(6, digits), Math.max(5, digits)] as const
+        const digits = String(
+          report.files.find((f) => f.name === file)?.size ?? 0,
+        ).length
+        const w = [
+          Math.max(4, digits),
+          Math.max(6, digits),
+          Math.max(5, digits),
+        ] as const
         row = (cells) => {
           const line = `  ${cells[0]!.padStart(w[0])}  ${cells[1]!.padStart(w[1])}  ${cells[2]!.padStart(w[2])}  ${cells[3]}`
-          return width !== undefined && width > 1 && line.length > width ? line.slice(0, width - 1) + '…' : line
+          return width !== undefined && width > 1 && line.length > width
+            ? line.slice(0, width - 1) + '…'
+            : line
         }
         ctx.print()
         ctx.print(out.bold(`Records in ${file}`))
         ctx.print(out.bold(row(['LINE', 'OFFSET', 'BYTES', 'RECORD'])))
       }
       if (entry.kind === 'record') shown++
-      ctx.print(row([String(entry.line), String(entry.offset), String(entry.length), describeEntry(entry)]))
+      ctx.print(
+        row([
+          String(entry.line),
+          String(entry.offset),
+          String(entry.length),
+          describeEntry(entry),
+        ]),
+      )
     }
   } finally {
     bar.end()
@@ -134,7 +203,11 @@ function inspectText(ctx: Context, report: AofReport, limit: number | undefined)
   const total = totalRecords(report)
   if (limit !== undefined && shown < total) {
     ctx.print()
-    ctx.print(out.dim(`… ${total - shown} more of ${total} records not shown (--limit ${limit})`))
+    ctx.print(
+      out.dim(
+        `… ${total - shown} more of ${total} records not shown (--limit ${limit})`,
+      ),
+    )
   }
   if (report.problem) {
     ctx.print()

@@ -14,13 +14,17 @@ export type Reducer = (state: unknown, action: { type: string }) => unknown
 export async function loadReducer(spec: string, cwd: string): Promise<Reducer> {
   const path = resolve(cwd, spec)
   if (!existsSync(path)) {
-    throw new UsageError(`--reducer ${spec}: no such file (give the path of the built JavaScript module)`)
+    throw new UsageError(
+      `--reducer ${spec}: no such file (give the path of the built JavaScript module)`,
+    )
   }
   let mod: Record<string, unknown>
   try {
     mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>
   } catch (cause) {
-    throw new CommandFailure(`--reducer ${spec}: the module failed to load: ${(cause as Error)?.message ?? cause}`)
+    throw new CommandFailure(
+      `--reducer ${spec}: the module failed to load: ${(cause as Error)?.message ?? cause}`,
+    )
   }
   const def = mod.default as Record<string, unknown> | undefined
   // In order: ESM default export, ESM/CJS named `reducer`, and the same nested in a CommonJS
@@ -33,14 +37,22 @@ export async function loadReducer(spec: string, cwd: string): Promise<Reducer> {
   )
 }
 
-type ReplayLog = (records: Iterable<unknown>, reducer?: never) => { state: unknown; version: number }
+type ReplayLog = (
+  records: Iterable<unknown>,
+  reducer?: never,
+) => { state: unknown; version: number }
 
 /** The adapters' `replayLog` functions {@link replay} uses. */
 export interface Replayers {
   /** Zustand patch logs and logs of nothing but snapshots. */
   patches: ReplayLog
   /** Redux action logs: loaded only with `--reducer`, as it needs `redux` itself. */
-  actions: ((records: Iterable<unknown>, reducer: Reducer) => { state: unknown; version: number }) | undefined
+  actions:
+    | ((
+        records: Iterable<unknown>,
+        reducer: Reducer,
+      ) => { state: unknown; version: number })
+    | undefined
 }
 
 /**
@@ -52,7 +64,9 @@ export async function loadReplayers(withReducer: boolean): Promise<Replayers> {
   const redux = withReducer ? await import('@aof-persist/redux') : undefined
   return {
     patches: zustand.replayLog as ReplayLog,
-    actions: redux ? (records, reducer) => redux.replayLog(records, reducer as never) : undefined,
+    actions: redux
+      ? (records, reducer) => redux.replayLog(records, reducer as never)
+      : undefined,
   }
 }
 
@@ -67,7 +81,9 @@ export interface Replayed {
 }
 
 const hasPatches = (record: unknown): boolean =>
-  typeof record === 'object' && record !== null && Array.isArray((record as { patches?: unknown }).patches)
+  typeof record === 'object' &&
+  record !== null &&
+  Array.isArray((record as { patches?: unknown }).patches)
 
 /**
  * Rebuilds the state from `records` in one pass with the adapters' `replayLog`: a log is a
@@ -75,7 +91,11 @@ const hasPatches = (record: unknown): boolean =>
  * otherwise a Redux action log, which needs the app's reducer. The leading snapshots read to
  * decide are held back and fed to the replay first, so the records are read only once.
  */
-export function replay(records: Iterable<unknown>, replayers: Replayers, reducer: Reducer | undefined): Replayed {
+export function replay(
+  records: Iterable<unknown>,
+  replayers: Replayers,
+  reducer: Reducer | undefined,
+): Replayed {
   const it = records[Symbol.iterator]()
   const head: unknown[] = []
   let kind: Replayed['kind'] = 'snapshots'
@@ -117,9 +137,12 @@ export function replay(records: Iterable<unknown>, replayers: Replayers, reducer
   if (kind === 'actions' && !reducer) {
     it.return?.()
     throw new UsageError(
-      'This is a Redux action log (its records carry no patches): pass the app\'s root reducer with --reducer <module>.',
+      "This is a Redux action log (its records carry no patches): pass the app's root reducer with --reducer <module>.",
     )
   }
-  const result = reducer && replayers.actions ? replayers.actions(all(), reducer) : replayers.patches(all())
+  const result =
+    reducer && replayers.actions
+      ? replayers.actions(all(), reducer)
+      : replayers.patches(all())
   return { state: result.state, version: result.version, kind, records: count }
 }

@@ -11,22 +11,40 @@ import { formatBytes, plural } from './terminal.js'
  * stored version. It refuses a damaged store rather than compacting around the damage, and opens
  * with `loadTruncated: false` so opening never cuts a file behind the user's back.
  */
-export async function rewrite(ctx: Context, reducerSpec: string | undefined): Promise<number> {
+export async function rewrite(
+  ctx: Context,
+  reducerSpec: string | undefined,
+): Promise<number> {
   const before = readReport(ctx)
   if (before.problem) {
-    ctx.warn(ctx.err.red(`Refusing to rewrite ${ctx.dirArg}: the store is damaged; nothing was changed.`))
+    ctx.warn(
+      ctx.err.red(
+        `Refusing to rewrite ${ctx.dirArg}: the store is damaged; nothing was changed.`,
+      ),
+    )
     printProblem(ctx, before, before.problem, ctx.warn)
     throw new CommandFailure()
   }
   const records = before.files.reduce((n, f) => n + f.records, 0)
   if (records === 0) {
-    ctx.print('Nothing to rewrite: the log has no records; nothing was changed.')
+    ctx.print(
+      'Nothing to rewrite: the log has no records; nothing was changed.',
+    )
     return EXIT_OK
   }
-  const reducer = reducerSpec === undefined ? undefined : await loadReducer(reducerSpec, ctx.io.cwd)
+  const reducer =
+    reducerSpec === undefined
+      ? undefined
+      : await loadReducer(reducerSpec, ctx.io.cwd)
   const replayers = await loadReplayers(reducer !== undefined)
 
-  const aof = openAof({ dir: ctx.dir, fileName: ctx.fileName, loadTruncated: false, autoRewritePercentage: 0, fsync: 'always' })
+  const aof = openAof({
+    dir: ctx.dir,
+    fileName: ctx.fileName,
+    loadTruncated: false,
+    autoRewritePercentage: 0,
+    fsync: 'always',
+  })
   let replayed
   try {
     replayed = replay(aof.records(), replayers, reducer)
@@ -47,7 +65,9 @@ export async function rewrite(ctx: Context, reducerSpec: string | undefined): Pr
   )
   if (after.problem) {
     printProblem(ctx, after, after.problem)
-    throw new CommandFailure(`The rewritten store does not check; run "${suggest(ctx, 'check')}".`)
+    throw new CommandFailure(
+      `The rewritten store does not check; run "${suggest(ctx, 'check')}".`,
+    )
   }
   return EXIT_OK
 }

@@ -18,14 +18,19 @@ import { fix } from './fix.js'
 import { commandHelp, topHelp } from './help.js'
 import { inspect } from './inspect.js'
 import { rewrite } from './rewrite.js'
-import { DEFAULT_AUTO_REWRITE_MIN_SIZE, DEFAULT_AUTO_REWRITE_PERCENTAGE, stats } from './stats.js'
+import {
+  DEFAULT_AUTO_REWRITE_MIN_SIZE,
+  DEFAULT_AUTO_REWRITE_PERCENTAGE,
+  stats,
+} from './stats.js'
 import { styleFor, type CliIo } from './terminal.js'
 import { truncateToTimestamp } from './truncateToTimestamp.js'
 
 declare const __AOF_CLI_VERSION__: string | undefined
 
 /** The package version, set at build time (`dev` when run from the sources). */
-export const VERSION: string = typeof __AOF_CLI_VERSION__ === 'string' ? __AOF_CLI_VERSION__ : 'dev'
+export const VERSION: string =
+  typeof __AOF_CLI_VERSION__ === 'string' ? __AOF_CLI_VERSION__ : 'dev'
 
 type Options = NonNullable<ParseArgsConfig['options']>
 type Values = Record<string, string | boolean | undefined>
@@ -42,27 +47,42 @@ const GLOBAL: Options = {
   help: { type: 'boolean', short: 'h' },
 }
 
-const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined)
+const str = (v: string | boolean | undefined): string | undefined =>
+  typeof v === 'string' ? v : undefined
 
 const COMMANDS: Record<string, Command> = {
   check: { options: {}, args: [], run: (ctx) => check(ctx) },
   fix: {
-    options: { yes: { type: 'boolean', short: 'y' }, 'dry-run': { type: 'boolean' } },
+    options: {
+      yes: { type: 'boolean', short: 'y' },
+      'dry-run': { type: 'boolean' },
+    },
     args: [],
-    run: (ctx, v) => fix(ctx, { yes: v.yes === true, dryRun: v['dry-run'] === true }),
+    run: (ctx, v) =>
+      fix(ctx, { yes: v.yes === true, dryRun: v['dry-run'] === true }),
   },
   'truncate-to-timestamp': {
     options: { 'dry-run': { type: 'boolean' } },
     args: ['unix-seconds'],
     run: (ctx, v, [time]) =>
-      truncateToTimestamp(ctx, parseTimestamp(time ?? '', 'truncate-to-timestamp'), v['dry-run'] === true),
+      truncateToTimestamp(
+        ctx,
+        parseTimestamp(time ?? '', 'truncate-to-timestamp'),
+        v['dry-run'] === true,
+      ),
   },
   inspect: {
-    options: { json: { type: 'boolean' }, limit: { type: 'string', short: 'n' } },
+    options: {
+      json: { type: 'boolean' },
+      limit: { type: 'string', short: 'n' },
+    },
     args: [],
     run: (ctx, v) => {
       const limit = str(v.limit)
-      return inspect(ctx, { json: v.json === true, limit: limit === undefined ? undefined : parseCount(limit, '--limit') })
+      return inspect(ctx, {
+        json: v.json === true,
+        limit: limit === undefined ? undefined : parseCount(limit, '--limit'),
+      })
     },
   },
   stats: {
@@ -77,8 +97,14 @@ const COMMANDS: Record<string, Command> = {
       const m = str(v['auto-rewrite-min-size'])
       return stats(ctx, {
         json: v.json === true,
-        autoRewritePercentage: p === undefined ? DEFAULT_AUTO_REWRITE_PERCENTAGE : parseCount(p, '--auto-rewrite-percentage'),
-        autoRewriteMinSize: m === undefined ? DEFAULT_AUTO_REWRITE_MIN_SIZE : parseSize(m, '--auto-rewrite-min-size'),
+        autoRewritePercentage:
+          p === undefined
+            ? DEFAULT_AUTO_REWRITE_PERCENTAGE
+            : parseCount(p, '--auto-rewrite-percentage'),
+        autoRewriteMinSize:
+          m === undefined
+            ? DEFAULT_AUTO_REWRITE_MIN_SIZE
+            : parseSize(m, '--auto-rewrite-min-size'),
       })
     },
   },
@@ -94,7 +120,8 @@ const COMMANDS: Record<string, Command> = {
       const until = str(v.until)
       return exportState(ctx, {
         reducer: str(v.reducer),
-        until: until === undefined ? undefined : parseTimestamp(until, '--until'),
+        until:
+          until === undefined ? undefined : parseTimestamp(until, '--until'),
       })
     },
   },
@@ -104,7 +131,11 @@ const COMMANDS: Record<string, Command> = {
  * Finds the command: the first argument that is not an option. Before it only the global
  * options are allowed, so a value like `--limit 5` cannot be mistaken for the command.
  */
-function splitCommand(argv: string[]): { before: string[]; name: string | undefined; rest: string[] } {
+function splitCommand(argv: string[]): {
+  before: string[]
+  name: string | undefined
+  rest: string[]
+} {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
     if (arg === '--file-name') {
@@ -113,7 +144,9 @@ function splitCommand(argv: string[]): { before: string[]; name: string | undefi
     }
     if (arg.startsWith('-') && arg !== '-') {
       if (!/^(--file-name=.*|-h|--help|-v|--version)$/s.test(arg)) {
-        throw new UsageError(`unknown option ${arg.split('=')[0]} before the command`)
+        throw new UsageError(
+          `unknown option ${arg.split('=')[0]} before the command`,
+        )
       }
       continue
     }
@@ -123,12 +156,25 @@ function splitCommand(argv: string[]): { before: string[]; name: string | undefi
 }
 
 /** Normalizes Node's parseArgs errors ("Unknown option '--x'...") into usage errors. */
-function parse(args: string[], options: Options): { values: Values; positionals: string[] } {
+function parse(
+  args: string[],
+  options: Options,
+): { values: Values; positionals: string[] } {
   try {
-    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true })
+    const { values, positionals } = parseArgs({
+      args,
+      options,
+      allowPositionals: true,
+      strict: true,
+    })
     return { values: values as Values, positionals }
   } catch (err) {
-    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''))
+    throw new UsageError(
+      (err as Error).message.replace(
+        /\. To specify a positional argument.*$/s,
+        '',
+      ),
+    )
   }
 }
 
@@ -140,7 +186,9 @@ function explain(ctx: Context | undefined, err: unknown): string {
   }
   if (isAofError(err)) {
     const hint =
-      ctx && (err.code === 'AOF_CORRUPT' || err.code === 'AOF_TRUNCATED') && !/aof (fix|check)/.test(err.message)
+      ctx &&
+      (err.code === 'AOF_CORRUPT' || err.code === 'AOF_TRUNCATED') &&
+      !/aof (fix|check)/.test(err.message)
         ? ` Run "${suggest(ctx, 'check')}" for details.`
         : ''
     return `${err.message}${hint}`
@@ -153,7 +201,10 @@ function explain(ctx: Context | undefined, err: unknown): string {
  * status: 0 success, 1 invalid store, refusal or failure, 2 usage error. `io` defaults to the
  * process's streams; tests pass fakes to play a terminal.
  */
-export async function run(argv: string[], io: Partial<CliIo> = {}): Promise<number> {
+export async function run(
+  argv: string[],
+  io: Partial<CliIo> = {},
+): Promise<number> {
   const full: CliIo = {
     stdout: io.stdout ?? process.stdout,
     stderr: io.stderr ?? process.stderr,
@@ -167,7 +218,10 @@ export async function run(argv: string[], io: Partial<CliIo> = {}): Promise<numb
   try {
     const split = splitCommand(argv)
     name = split.name
-    const top = parse(split.before, { ...GLOBAL, version: { type: 'boolean', short: 'v' } })
+    const top = parse(split.before, {
+      ...GLOBAL,
+      version: { type: 'boolean', short: 'v' },
+    })
     if (name === 'help') {
       full.stdout.write(commandHelp(split.rest[0] ?? ''))
       return EXIT_OK
@@ -189,30 +243,41 @@ export async function run(argv: string[], io: Partial<CliIo> = {}): Promise<numb
       name = undefined
       throw new UsageError(`unknown command "${split.name}"`)
     }
-    const { values, positionals } = parse([...split.before, ...split.rest], { ...GLOBAL, ...command.options })
+    const { values, positionals } = parse([...split.before, ...split.rest], {
+      ...GLOBAL,
+      ...command.options,
+    })
     if (values.help === true) {
       full.stdout.write(commandHelp(name))
       return EXIT_OK
     }
     const fileName = parseFileName(str(values['file-name']))
     const [dir, ...args] = positionals
-    if (dir === undefined || dir === '') throw new UsageError('missing <dir>: the store directory')
+    if (dir === undefined || dir === '')
+      throw new UsageError('missing <dir>: the store directory')
     const wanted = command.args
-    if (args.length < wanted.length) throw new UsageError(`missing <${wanted[args.length]}>`)
-    if (args.length > wanted.length) throw new UsageError(`unexpected argument "${args[wanted.length]}"`)
+    if (args.length < wanted.length)
+      throw new UsageError(`missing <${wanted[args.length]}>`)
+    if (args.length > wanted.length)
+      throw new UsageError(`unexpected argument "${args[wanted.length]}"`)
     ctx = makeContext(full, dir, fileName)
     return await command.run(ctx, values, args)
   } catch (e) {
     if (e instanceof UsageError) {
       const helpCmd = name ? `aof ${name} --help` : 'aof --help'
-      full.stderr.write(`${err.red(`aof${name ? ` ${name}` : ''}: ${e.message}`)}\nRun "${helpCmd}" for usage.\n`)
+      full.stderr.write(
+        `${err.red(`aof${name ? ` ${name}` : ''}: ${e.message}`)}\nRun "${helpCmd}" for usage.\n`,
+      )
       return EXIT_USAGE
     }
     if (e instanceof CommandFailure) {
-      if (e.message) full.stderr.write(err.red(`aof ${name}: ${e.message}`) + '\n')
+      if (e.message)
+        full.stderr.write(err.red(`aof ${name}: ${e.message}`) + '\n')
       return EXIT_FAILURE
     }
-    full.stderr.write(err.red(`aof${name ? ` ${name}` : ''}: ${explain(ctx, e)}`) + '\n')
+    full.stderr.write(
+      err.red(`aof${name ? ` ${name}` : ''}: ${explain(ctx, e)}`) + '\n',
+    )
     return EXIT_FAILURE
   }
 }

@@ -40,7 +40,11 @@ export interface StoreStats {
  * base size taken as 1 when it is 0. After a restart Redis, like this, takes the base file's size
  * as the growth reference.
  */
-export function computeStats(report: AofReport, percentage: number, minSize: number): StoreStats {
+export function computeStats(
+  report: AofReport,
+  percentage: number,
+  minSize: number,
+): StoreStats {
   let baseSize = 0
   let incrSize = 0
   let baseRecords = 0
@@ -57,7 +61,8 @@ export function computeStats(report: AofReport, percentage: number, minSize: num
     timestamps += f.timestamps
   }
   const currentSize = baseSize + incrSize
-  const growthPercentage = Math.floor((currentSize * 100) / (baseSize || 1)) - 100
+  const growthPercentage =
+    Math.floor((currentSize * 100) / (baseSize || 1)) - 100
   let rewriteDue = false
   let reason: string
   if (percentage === 0) {
@@ -90,9 +95,20 @@ export function computeStats(report: AofReport, percentage: number, minSize: num
 /** `aof stats <dir>`: read-only sizes and counts, and whether an automatic rewrite is due. */
 export function stats(ctx: Context, flags: StatsFlags): number {
   const report = readReport(ctx)
-  const s = computeStats(report, flags.autoRewritePercentage, flags.autoRewriteMinSize)
+  const s = computeStats(
+    report,
+    flags.autoRewritePercentage,
+    flags.autoRewriteMinSize,
+  )
   if (flags.json) {
-    ctx.print(JSON.stringify({ dir: report.dir, fileName: report.fileName, ...s, problem: report.problem }))
+    ctx.print(
+      JSON.stringify({
+        dir: report.dir,
+        fileName: report.fileName,
+        ...s,
+        problem: report.problem,
+      }),
+    )
     return report.problem ? EXIT_FAILURE : EXIT_OK
   }
   const rows = [
@@ -104,12 +120,17 @@ export function stats(ctx: Context, flags: StatsFlags): number {
     ['Records', `${s.records} (base ${s.baseRecords}, incr ${s.incrRecords})`],
     ['Timestamps', `${s.timestamps} #TS: annotations`],
     ['Growth since base', `${s.growthPercentage}%`],
-    ['Auto rewrite', `percentage ${s.autoRewritePercentage}%, min size ${formatBytes(s.autoRewriteMinSize)}`],
+    [
+      'Auto rewrite',
+      `percentage ${s.autoRewritePercentage}%, min size ${formatBytes(s.autoRewriteMinSize)}`,
+    ],
   ]
   for (const line of table(rows)) ctx.print(line)
   ctx.print(
     s.rewriteDue
-      ? ctx.out.yellow(`A rewrite is due: ${s.reason}. Run "${suggest(ctx, 'rewrite')}" or let the app compact it.`)
+      ? ctx.out.yellow(
+          `A rewrite is due: ${s.reason}. Run "${suggest(ctx, 'rewrite')}" or let the app compact it.`,
+        )
       : `No rewrite is due: ${s.reason}.`,
   )
   if (report.problem) {

@@ -41,7 +41,10 @@ export interface Style {
  * Colours only on a terminal, never when `NO_COLOR` is set to anything non-empty
  * (https://no-color.org) or `TERM=dumb`: piped output must stay plain text for grep and files.
  */
-export function colorsEnabled(stream: OutputStream, env: CliIo['env']): boolean {
+export function colorsEnabled(
+  stream: OutputStream,
+  env: CliIo['env'],
+): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
   if (env.TERM === 'dumb') return false
   return stream.isTTY === true
@@ -97,9 +100,14 @@ export function progressBar(stream: OutputStream, label: string): Progress {
       if (permille === last) return
       last = permille
       const filled = Math.floor((permille * BAR_WIDTH) / 1000)
-      const bar = '='.repeat(filled) + (filled < BAR_WIDTH ? '>' : '') + ' '.repeat(Math.max(0, BAR_WIDTH - filled - 1))
+      const bar =
+        '='.repeat(filled) +
+        (filled < BAR_WIDTH ? '>' : '') +
+        ' '.repeat(Math.max(0, BAR_WIDTH - filled - 1))
       const pct = `${Math.floor(permille / 10)}%`.padStart(4)
-      stream.write(`\r${label} [${bar}] ${formatSize(done)} / ${formatSize(total)} ${pct}\x1b[K`)
+      stream.write(
+        `\r${label} [${bar}] ${formatSize(done)} / ${formatSize(total)} ${pct}\x1b[K`,
+      )
       drawn = true
     },
     end() {
@@ -147,7 +155,8 @@ export function confirm(io: CliIo, question: string): Promise<boolean> {
 }
 
 /** `1 file`, `2 files` */
-export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`
+export const plural = (n: number, word: string): string =>
+  `${n} ${word}${n === 1 ? '' : 's'}`
 
 /** `1536` → `1.5 KiB`; bytes below 1 KiB are printed as such. */
 export function formatSize(bytes: number): string {
@@ -164,7 +173,9 @@ export function formatSize(bytes: number): string {
 
 /** Exact bytes, with the rounded size beside them from 1 KiB on: `4096 bytes (4.0 KiB)`. */
 export function formatBytes(bytes: number): string {
-  return bytes < 1024 ? `${bytes} bytes` : `${bytes} bytes (${formatSize(bytes)})`
+  return bytes < 1024
+    ? `${bytes} bytes`
+    : `${bytes} bytes (${formatSize(bytes)})`
 }
 
 /** `1700000000` → `1700000000 (2023-11-14T22:13:20Z)`. */
@@ -180,7 +191,10 @@ export function formatTime(seconds: number): string {
  * listed in `right` are right-aligned (numbers). The last column is not padded, and is cut to
  * `width` when given (a terminal), so long records stay on one line.
  */
-export function table(rows: string[][], options: { right?: number[]; width?: number } = {}): string[] {
+export function table(
+  rows: string[][],
+  options: { right?: number[]; width?: number } = {},
+): string[] {
   const right = new Set(options.right ?? [])
   const widths: number[] = []
   for (const row of rows) {
@@ -196,7 +210,11 @@ export function table(rows: string[][], options: { right?: number[]; width?: num
         return right.has(i) ? cell.padStart(w) : cell.padEnd(w)
       })
       .join('  ')
-    if (options.width !== undefined && options.width > 1 && line.length > options.width) {
+    if (
+      options.width !== undefined &&
+      options.width > 1 &&
+      line.length > options.width
+    ) {
       line = line.slice(0, options.width - 1) + '…'
     }
     return line

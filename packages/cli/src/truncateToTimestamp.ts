@@ -10,7 +10,11 @@ import { formatTime } from './terminal.js'
  * `redis-check-aof --truncate-to-timestamp`: the last file is cut at the first `#TS:` annotation
  * later than the given time. Like Redis it does not ask, but it says what it cuts before it does.
  */
-export function truncateToTimestamp(ctx: Context, timestamp: number, dryRun: boolean): number {
+export function truncateToTimestamp(
+  ctx: Context,
+  timestamp: number,
+  dryRun: boolean,
+): number {
   const report = readReport(ctx)
   const annotations = report.files.reduce((n, f) => n + f.timestamps, 0)
   if (annotations === 0 && report.ok) {
@@ -20,7 +24,12 @@ export function truncateToTimestamp(ctx: Context, timestamp: number, dryRun: boo
     )
   }
 
-  const plan = truncateAofToTimestamp({ dir: ctx.dir, fileName: ctx.fileName, timestamp, dryRun: true })
+  const plan = truncateAofToTimestamp({
+    dir: ctx.dir,
+    fileName: ctx.fileName,
+    timestamp,
+    dryRun: true,
+  })
   if (!plan) {
     ctx.print(
       `Truncate nothing in AOF ${report.files.at(-1)?.name ?? ctx.fileName} to timestamp ${formatTime(timestamp)}: ` +
@@ -28,19 +37,27 @@ export function truncateToTimestamp(ctx: Context, timestamp: number, dryRun: boo
     )
     return EXIT_OK
   }
-  ctx.print(`This will shrink the AOF ${plan.file} ${describeCut(plan)}, cutting at the first #TS: annotation later than ${formatTime(timestamp)}`)
+  ctx.print(
+    `This will shrink the AOF ${plan.file} ${describeCut(plan)}, cutting at the first #TS: annotation later than ${formatTime(timestamp)}`,
+  )
   if (dryRun) {
     ctx.print('Dry run: nothing was changed.')
     return EXIT_OK
   }
-  const made = truncateAofToTimestamp({ dir: ctx.dir, fileName: ctx.fileName, timestamp })
+  const made = truncateAofToTimestamp({
+    dir: ctx.dir,
+    fileName: ctx.fileName,
+    timestamp,
+  })
   if (!made) {
     ctx.print('Nothing was cut: the log changed in the meantime.')
     return EXIT_OK
   }
   warnIfDifferent(ctx, plan, made)
   ctx.print(
-    ctx.out.green(`Successfully truncated AOF ${made.file} to timestamp ${formatTime(timestamp)} (${made.newSize} bytes)`),
+    ctx.out.green(
+      `Successfully truncated AOF ${made.file} to timestamp ${formatTime(timestamp)} (${made.newSize} bytes)`,
+    ),
   )
   return EXIT_OK
 }

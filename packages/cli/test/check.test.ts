@@ -1,21 +1,47 @@
 import { appendFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { aof, ensureBuilt, hashDir, hasAnsi, holdLock, lastFile, makeStore, replaceLine, storeFiles, tempDir } from './helpers.js'
+import {
+  aof,
+  ensureBuilt,
+  hashDir,
+  hasAnsi,
+  holdLock,
+  lastFile,
+  makeStore,
+  replaceLine,
+  storeFiles,
+  tempDir,
+} from './helpers.js'
 
 beforeAll(ensureBuilt)
 
-const todos = (n: number) => Array.from({ length: n }, (_, i) => ({ type: 'todos/added', payload: `todo ${i}` }))
+const todos = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({
+    type: 'todos/added',
+    payload: `todo ${i}`,
+  }))
 
 describe('aof check', () => {
   it('prints every file with its type, size, records and last good offset and line, and exits 0 when valid', () => {
-    const dir = makeStore(todos(3), { snapshot: { state: { n: 3 }, version: 1 }, after: todos(2) })
+    const dir = makeStore(todos(3), {
+      snapshot: { state: { n: 3 }, version: 1 },
+      after: todos(2),
+    })
     const r = aof(['check', dir])
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
     const [base, incr] = storeFiles(dir)
-    expect(r.stdout).toMatch(new RegExp(`base\\s+${base!.name.replace(/\./g, '\\.')}\\s+\\d+\\s+1\\s+0\\s+\\d+\\s+1\\s+ok`))
-    expect(r.stdout).toMatch(new RegExp(`incr\\s+${incr!.name.replace(/\./g, '\\.')}\\s+\\d+\\s+2\\s+0\\s+\\d+\\s+2\\s+ok`))
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `base\\s+${base!.name.replace(/\./g, '\\.')}\\s+\\d+\\s+1\\s+0\\s+\\d+\\s+1\\s+ok`,
+      ),
+    )
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `incr\\s+${incr!.name.replace(/\./g, '\\.')}\\s+\\d+\\s+2\\s+0\\s+\\d+\\s+2\\s+ok`,
+      ),
+    )
     expect(r.stdout).toContain('All AOF files and manifest are valid')
     expect(hasAnsi(r.stdout)).toBe(false)
   })
@@ -28,7 +54,9 @@ describe('aof check', () => {
     const r = aof(['check', dir])
     expect(r.status).toBe(1)
     expect(r.stdout).toContain('AOF_TRUNCATED')
-    expect(r.stdout).toContain(`line 5, byte offset ${size} of appendonly.aof.1.incr.aof`)
+    expect(r.stdout).toContain(
+      `line 5, byte offset ${size} of appendonly.aof.1.incr.aof`,
+    )
     expect(r.stdout).toContain(`run "aof fix ${dir}"`)
     expect(r.stdout).not.toContain('All AOF files and manifest are valid')
   })
@@ -38,12 +66,17 @@ describe('aof check', () => {
     replaceLine(lastFile(dir), 3, 'this is not json')
     const r = aof(['check', dir])
     expect(r.status).toBe(1)
-    expect(r.stdout).toMatch(/AOF_CORRUPT at line 3, byte offset \d+ of appendonly\.aof\.1\.incr\.aof/)
+    expect(r.stdout).toMatch(
+      /AOF_CORRUPT at line 3, byte offset \d+ of appendonly\.aof\.1\.incr\.aof/,
+    )
     expect(r.stdout).toContain('aof fix')
   })
 
   it('says that damage in a file that is not the last cannot be cut off', () => {
-    const dir = makeStore(todos(2), { snapshot: { state: { n: 2 }, version: 0 }, after: todos(2) })
+    const dir = makeStore(todos(2), {
+      snapshot: { state: { n: 2 }, version: 0 },
+      after: todos(2),
+    })
     const base = join(dir, storeFiles(dir)[0]!.name)
     appendFileSync(base, 'garbage\n')
     const r = aof(['check', dir])
@@ -55,7 +88,10 @@ describe('aof check', () => {
 
   it('fails with exit 1 naming the manifest line for a bad manifest', () => {
     const dir = makeStore(todos(1))
-    writeFileSync(join(dir, 'appendonly.aof.manifest'), 'file appendonly.aof.1.incr.aof seq 1 type i\nnonsense\n')
+    writeFileSync(
+      join(dir, 'appendonly.aof.manifest'),
+      'file appendonly.aof.1.incr.aof seq 1 type i\nnonsense\n',
+    )
     const r = aof(['check', dir])
     expect(r.status).toBe(1)
     expect(r.stderr).toMatch(/manifest/i)

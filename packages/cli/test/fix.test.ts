@@ -17,10 +17,19 @@ import {
 
 beforeAll(ensureBuilt)
 
-const todos = (n: number) => Array.from({ length: n }, (_, i) => ({ type: 'todos/added', payload: `todo ${i}` }))
+const todos = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({
+    type: 'todos/added',
+    payload: `todo ${i}`,
+  }))
 
 /** A store whose last file ends with a torn record; returns it with the size before the tear. */
-function tornStore(n = 4): { dir: string; file: string; good: number; goodText: string } {
+function tornStore(n = 4): {
+  dir: string
+  file: string
+  good: number
+  goodText: string
+} {
   const dir = makeStore(todos(n))
   const file = lastFile(dir)
   const goodText = readFileSync(file, 'utf8')
@@ -38,7 +47,9 @@ describe('aof fix', () => {
     expect(r.stdout).toContain(
       `This will shrink the AOF appendonly.aof.1.incr.aof from ${size} bytes to ${good} bytes (removing ${size - good} bytes: line 5)`,
     )
-    expect(r.stdout).toContain('Successfully truncated AOF appendonly.aof.1.incr.aof')
+    expect(r.stdout).toContain(
+      'Successfully truncated AOF appendonly.aof.1.incr.aof',
+    )
     expect(readFileSync(file, 'utf8')).toBe(goodText)
     expect(aof(['check', dir]).status).toBe(0)
   })
@@ -67,7 +78,10 @@ describe('aof fix', () => {
   })
 
   it('refuses with the reason when the damage is not in the last file, changing nothing', () => {
-    const dir = makeStore(todos(2), { snapshot: { state: { n: 2 }, version: 0 }, after: todos(2) })
+    const dir = makeStore(todos(2), {
+      snapshot: { state: { n: 2 }, version: 0 },
+      after: todos(2),
+    })
     appendFileSync(join(dir, storeFiles(dir)[0]!.name), 'garbage\n')
     const before = hashDir(dir)
     const r = aof(['fix', dir, '--yes'])
@@ -111,19 +125,22 @@ describe('aof fix', () => {
     expect(hashDir(dir)).toEqual(before)
   })
 
-  it.skipIf(!hasScript)('on a terminal asks "Continue? [y/N]" and cuts only after y', () => {
-    const { dir, file, goodText } = tornStore()
-    const torn = readFileSync(file)
-    const no = aofOnTerminal(['fix', dir], 'n\n')
-    expect(no.stdout).toContain('Continue? [y/N]')
-    expect(no.stdout).toContain('Aborted: nothing was changed.')
-    expect(no.status).toBe(1)
-    expect(readFileSync(file)).toEqual(torn)
+  it.skipIf(!hasScript)(
+    'on a terminal asks "Continue? [y/N]" and cuts only after y',
+    () => {
+      const { dir, file, goodText } = tornStore()
+      const torn = readFileSync(file)
+      const no = aofOnTerminal(['fix', dir], 'n\n')
+      expect(no.stdout).toContain('Continue? [y/N]')
+      expect(no.stdout).toContain('Aborted: nothing was changed.')
+      expect(no.status).toBe(1)
+      expect(readFileSync(file)).toEqual(torn)
 
-    const yes = aofOnTerminal(['fix', dir], 'y\n')
-    expect(yes.stdout).toContain('Continue? [y/N]')
-    expect(yes.stdout).toContain('Successfully truncated AOF')
-    expect(yes.status).toBe(0)
-    expect(readFileSync(file, 'utf8')).toBe(goodText)
-  })
+      const yes = aofOnTerminal(['fix', dir], 'y\n')
+      expect(yes.stdout).toContain('Continue? [y/N]')
+      expect(yes.stdout).toContain('Successfully truncated AOF')
+      expect(yes.status).toBe(0)
+      expect(readFileSync(file, 'utf8')).toBe(goodText)
+    },
+  )
 })

@@ -1,6 +1,15 @@
 import { spawn, spawnSync, execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -11,7 +20,8 @@ export const CLI_DIR = fileURLToPath(new URL('..', import.meta.url))
 export const PACKAGES = join(CLI_DIR, '..')
 export const BIN = join(CLI_DIR, 'dist', 'cli.js')
 
-const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+const sleep = (ms: number) =>
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 
 /**
  * Builds the binary (and the packages it imports) when their dist/ is missing; the root
@@ -33,12 +43,16 @@ export function ensureBuilt(): void {
       mkdirSync(lock)
       break
     } catch {
-      if (waited > 180_000) throw new Error(`timed out waiting for ${lock}; remove it if no build runs`)
+      if (waited > 180_000)
+        throw new Error(
+          `timed out waiting for ${lock}; remove it if no build runs`,
+        )
       sleep(100)
     }
   }
   try {
-    for (const [dir] of needed()) execFileSync('npx', ['tsup'], { cwd: dir!, stdio: 'ignore' })
+    for (const [dir] of needed())
+      execFileSync('npx', ['tsup'], { cwd: dir!, stdio: 'ignore' })
   } finally {
     rmdirSync(lock)
   }
@@ -52,7 +66,10 @@ export interface Result {
 }
 
 /** Runs the built `aof` binary with pipes (no terminal), as a script or CI would. */
-export function aof(args: string[], options: { input?: string; cwd?: string; env?: Record<string, string> } = {}): Result {
+export function aof(
+  args: string[],
+  options: { input?: string; cwd?: string; env?: Record<string, string> } = {},
+): Result {
   const env = { ...process.env, ...options.env }
   delete env.FORCE_COLOR
   const r = spawnSync(process.execPath, [BIN, ...args], {
@@ -66,7 +83,8 @@ export function aof(args: string[], options: { input?: string; cwd?: string; env
 
 const dirs: string[] = []
 afterAll(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+  for (const dir of dirs.splice(0))
+    rmSync(dir, { recursive: true, force: true })
 })
 
 /** A fresh empty temp directory. */
@@ -79,13 +97,20 @@ export function tempDir(prefix = 'aof-cli-'): string {
 /** A store directory written through the core's `openAof`, with `records` appended. */
 export function makeStore(
   records: unknown[],
-  options: { dir?: string; fileName?: string; snapshot?: { state: unknown; version: number }; after?: unknown[] } = {},
+  options: {
+    dir?: string
+    fileName?: string
+    snapshot?: { state: unknown; version: number }
+    after?: unknown[]
+  } = {},
 ): string {
   const dir = options.dir ?? join(tempDir(), 'store')
   const log = openAof({ dir, fileName: options.fileName, fsync: 'always' })
   for (const r of records) log.append(r)
   if (options.snapshot) {
-    log.rewriteSync(snapshotAction(options.snapshot.state, options.snapshot.version))
+    log.rewriteSync(
+      snapshotAction(options.snapshot.state, options.snapshot.version),
+    )
     for (const r of options.after ?? []) log.append(r)
   }
   log.closeSync()
@@ -96,7 +121,10 @@ export function makeStore(
  * The base and incr files in load order, as the manifest lists them (read straight from it);
  * history entries (files a rewrite retired) are left out.
  */
-export function storeFiles(dir: string, fileName = 'appendonly.aof'): { name: string; type: string }[] {
+export function storeFiles(
+  dir: string,
+  fileName = 'appendonly.aof',
+): { name: string; type: string }[] {
   return readFileSync(join(dir, `${fileName}.manifest`), 'utf8')
     .split('\n')
     .filter((l) => l.startsWith('file '))
@@ -116,7 +144,9 @@ export function lastFile(dir: string, fileName?: string): string {
 export function hashDir(dir: string): Record<string, string> {
   const out: Record<string, string> = {}
   for (const name of readdirSync(dir).sort()) {
-    out[name] = createHash('sha256').update(readFileSync(join(dir, name))).digest('hex')
+    out[name] = createHash('sha256')
+      .update(readFileSync(join(dir, name)))
+      .digest('hex')
   }
   return out
 }
@@ -130,14 +160,18 @@ export function replaceLine(file: string, n: number, text: string): void {
 
 /** The non-empty lines of a file. */
 export function linesOf(file: string): string[] {
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '')
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
 }
 
 /**
  * A child process that opens the store with the built core and keeps it open (holding the
  * lock) until `release()`; the test waits until the child says it holds the lock.
  */
-export async function holdLock(dir: string): Promise<{ release(): Promise<void> }> {
+export async function holdLock(
+  dir: string,
+): Promise<{ release(): Promise<void> }> {
   const core = join(PACKAGES, 'core', 'dist', 'index.js')
   const script = `
     import { openAof } from ${JSON.stringify(core)}
@@ -146,14 +180,18 @@ export async function holdLock(dir: string): Promise<{ release(): Promise<void> 
     process.stdin.on('data', () => {})
     process.stdin.on('end', () => { log.closeSync(); process.exit(0) })
   `
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
   await new Promise<void>((resolve, reject) => {
     let out = ''
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString()
       if (out.includes('locked')) resolve()
     })
-    child.once('exit', (code) => reject(new Error(`lock holder exited early with ${code}`)))
+    child.once('exit', (code) =>
+      reject(new Error(`lock holder exited early with ${code}`)),
+    )
   })
   return {
     release: () =>
@@ -168,12 +206,19 @@ export async function holdLock(dir: string): Promise<{ release(): Promise<void> 
 export const hasAnsi = (text: string): boolean => text.includes('\x1b[')
 
 /** `script` from util-linux runs a command on a pseudo-terminal; absent on some systems. */
-export const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0
+export const hasScript =
+  spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0
 
 /** Runs the binary on a pseudo-terminal through `script`, typing `input`. */
 export function aofOnTerminal(args: string[], input: string): Result {
-  const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')
-  const r = spawnSync('script', ['-qec', command, '/dev/null'], { input, encoding: 'utf8', env: { ...process.env, TERM: 'xterm' } })
+  const command = [process.execPath, BIN, ...args]
+    .map((a) => `'${a.replace(/'/g, `'\\''`)}'`)
+    .join(' ')
+  const r = spawnSync('script', ['-qec', command, '/dev/null'], {
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, TERM: 'xterm' },
+  })
   return { status: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
@@ -183,7 +228,11 @@ export function aofOnTerminal(args: string[], input: string): Result {
  * with `rewrite` compacts the log into that snapshot at that second instead.
  */
 export function makeTimedStore(
-  steps: { at: number; records?: unknown[]; rewrite?: { state: unknown; version: number } }[],
+  steps: {
+    at: number
+    records?: unknown[]
+    rewrite?: { state: unknown; version: number }
+  }[],
   dir = join(tempDir(), 'store'),
 ): string {
   vi.useFakeTimers({ toFake: ['Date'] })
@@ -193,7 +242,10 @@ export function makeTimedStore(
     for (const step of steps) {
       vi.setSystemTime(step.at * 1000)
       for (const r of step.records ?? []) log.append(r)
-      if (step.rewrite) log.rewriteSync(snapshotAction(step.rewrite.state, step.rewrite.version))
+      if (step.rewrite)
+        log.rewriteSync(
+          snapshotAction(step.rewrite.state, step.rewrite.version),
+        )
     }
     log.closeSync()
   } finally {

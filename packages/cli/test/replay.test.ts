@@ -6,7 +6,16 @@ import { aof as aofMiddleware } from '@aof-persist/zustand'
 import { applyMiddleware, legacy_createStore as createReduxStore } from 'redux'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { createStore } from 'zustand/vanilla'
-import { aof, ensureBuilt, hashDir, holdLock, lastFile, linesOf, storeFiles, tempDir } from './helpers.js'
+import {
+  aof,
+  ensureBuilt,
+  hashDir,
+  holdLock,
+  lastFile,
+  linesOf,
+  storeFiles,
+  tempDir,
+} from './helpers.js'
 
 beforeAll(ensureBuilt)
 
@@ -16,7 +25,10 @@ interface Todos {
 }
 
 /** A Zustand store logging patches; `steps` run one after another, each at its unix second. */
-async function zustandLog(steps: { at?: number; add: string[] }[], options: { timestamps?: boolean } = {}): Promise<string> {
+async function zustandLog(
+  steps: { at?: number; add: string[] }[],
+  options: { timestamps?: boolean } = {},
+): Promise<string> {
   const dir = join(tempDir(), 'store')
   if (options.timestamps) vi.useFakeTimers({ toFake: ['Date'] })
   try {
@@ -25,13 +37,15 @@ async function zustandLog(steps: { at?: number; add: string[] }[], options: { ti
       aofMiddleware(
         (set) => ({
           todos: [],
-          add: (text) => set((s) => ({ todos: [...s.todos, text] }), false, 'todos/add'),
+          add: (text) =>
+            set((s) => ({ todos: [...s.todos, text] }), false, 'todos/add'),
         }),
         { dir, fsync: 'always', version: 3, timestamps: options.timestamps },
       ),
     )
     for (const step of steps) {
-      if (options.timestamps && step.at !== undefined) vi.setSystemTime(step.at * 1000)
+      if (options.timestamps && step.at !== undefined)
+        vi.setSystemTime(step.at * 1000)
       for (const text of step.add) store.getState().add(text)
     }
     await store.aof.close()
@@ -68,9 +82,15 @@ function reducerModules(): { esm: string; cjs: string; none: string } {
 type ReduxState = { todos: string[]; count: number }
 
 /** A Redux store with `withAof` + `aofPersist` logging actions. */
-async function reduxLog(actions: { type: string; payload?: string }[]): Promise<{ dir: string; state: ReduxState }> {
+async function reduxLog(
+  actions: { type: string; payload?: string }[],
+): Promise<{ dir: string; state: ReduxState }> {
   const { esm } = reducerModules()
-  const reducer = ((await import(pathToFileURL(esm).href)) as { default: (s: ReduxState | undefined, a: { type: string }) => ReduxState }).default
+  const reducer = (
+    (await import(pathToFileURL(esm).href)) as {
+      default: (s: ReduxState | undefined, a: { type: string }) => ReduxState
+    }
+  ).default
   const dir = join(tempDir(), 'store')
   const persist = aofPersist<ReduxState>({ dir, fsync: 'always', version: 2 })
   const store = createReduxStore(withAof(reducer), applyMiddleware(persist))
@@ -83,7 +103,10 @@ async function reduxLog(actions: { type: string; payload?: string }[]): Promise<
 const added = (text: string) => ({ type: 'todos/added', payload: text })
 
 /** The records of a file parsed (annotations skipped). */
-const recordsIn = (file: string) => linesOf(file).filter((l) => !l.startsWith('#')).map((l) => JSON.parse(l) as Record<string, unknown>)
+const recordsIn = (file: string) =>
+  linesOf(file)
+    .filter((l) => !l.startsWith('#'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
 
 describe('aof export', () => {
   it('prints the state of a Zustand patch log as JSON', async () => {
@@ -94,7 +117,12 @@ describe('aof export', () => {
   })
 
   it('prints the state of a Redux action log with --reducer (CommonJS, named export)', async () => {
-    const { dir, state } = await reduxLog([added('a'), added('b'), { type: 'todos/cleared' }, added('c')])
+    const { dir, state } = await reduxLog([
+      added('a'),
+      added('b'),
+      { type: 'todos/cleared' },
+      added('c'),
+    ])
     const r = aof(['export', dir, '--reducer', reducerModules().cjs])
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
@@ -105,7 +133,9 @@ describe('aof export', () => {
   it('resolves --reducer against the working directory', async () => {
     const { dir, state } = await reduxLog([added('a')])
     const { esm } = reducerModules()
-    const r = aof(['export', dir, '--reducer', './reducer.mjs'], { cwd: join(esm, '..') })
+    const r = aof(['export', dir, '--reducer', './reducer.mjs'], {
+      cwd: join(esm, '..'),
+    })
     expect(r.status).toBe(0)
     expect(JSON.parse(r.stdout)).toEqual(state)
   })
@@ -123,7 +153,9 @@ describe('aof export', () => {
     const none = aof(['export', dir, '--reducer', reducerModules().none])
     expect(none.status).toBe(1)
     expect(none.stderr).toContain('exports no reducer function')
-    expect(aof(['export', dir, '--reducer', join(tempDir(), 'missing.mjs')]).status).toBe(2)
+    expect(
+      aof(['export', dir, '--reducer', join(tempDir(), 'missing.mjs')]).status,
+    ).toBe(2)
   })
 
   it('--until prints the state as of a time: up to the first #TS: annotation later than it', async () => {
@@ -135,8 +167,12 @@ describe('aof export', () => {
       ],
       { timestamps: true },
     )
-    expect(JSON.parse(aof(['export', dir, '--until', '1000']).stdout)).toEqual({ todos: ['a'] })
-    expect(JSON.parse(aof(['export', dir, '--until', '2999']).stdout)).toEqual({ todos: ['a', 'b', 'c'] })
+    expect(JSON.parse(aof(['export', dir, '--until', '1000']).stdout)).toEqual({
+      todos: ['a'],
+    })
+    expect(JSON.parse(aof(['export', dir, '--until', '2999']).stdout)).toEqual({
+      todos: ['a', 'b', 'c'],
+    })
     const latest = aof(['export', dir, '--until', '5000'])
     expect(JSON.parse(latest.stdout)).toEqual({ todos: ['a', 'b', 'c', 'd'] })
     expect(latest.stderr).toContain('this is the latest state')
@@ -152,7 +188,9 @@ describe('aof export', () => {
   })
 
   it('--until fails for a time before anything was logged, and exits 2 for a bad time', async () => {
-    const dir = await zustandLog([{ at: 1000, add: ['a'] }], { timestamps: true })
+    const dir = await zustandLog([{ at: 1000, add: ['a'] }], {
+      timestamps: true,
+    })
     const r = aof(['export', dir, '--until', '10'])
     expect(r.status).toBe(1)
     expect(r.stderr).toContain('nothing before that time')
@@ -195,26 +233,48 @@ describe('aof rewrite', () => {
     expect(r.stdout).toMatch(/into one snapshot, version 3/)
     const files = storeFiles(dir)
     expect(files.map((f) => f.type)).toEqual(['b', 'i'])
-    expect(recordsIn(join(dir, files[0]!.name))).toEqual([{ type: '@@aof/SNAPSHOT', payload: { todos: ['a', 'b', 'c', 'd'] }, meta: { version: 3 } }])
+    expect(recordsIn(join(dir, files[0]!.name))).toEqual([
+      {
+        type: '@@aof/SNAPSHOT',
+        payload: { todos: ['a', 'b', 'c', 'd'] },
+        meta: { version: 3 },
+      },
+    ])
     expect(readFileSync(join(dir, files[1]!.name), 'utf8')).toBe('')
     expect(aof(['check', dir]).status).toBe(0)
     expect(JSON.parse(aof(['export', dir]).stdout)).toEqual(exported)
 
     // The app starts from the compacted log as before.
-    const store = createStore<Todos>()(aofMiddleware((set) => ({ todos: [], add: (t) => set((s) => ({ todos: [...s.todos, t] })) }), { dir, version: 3 }))
+    const store = createStore<Todos>()(
+      aofMiddleware(
+        (set) => ({
+          todos: [],
+          add: (t) => set((s) => ({ todos: [...s.todos, t] })),
+        }),
+        { dir, version: 3 },
+      ),
+    )
     expect(store.getState().todos).toEqual(['a', 'b', 'c', 'd'])
     await store.aof.close()
   })
 
-  it('compacts a Redux action log with --reducer (ESM default export) from the reducer\'s initial state', async () => {
-    const { dir, state } = await reduxLog([added('a'), { type: 'todos/cleared' }, added('b')])
+  it("compacts a Redux action log with --reducer (ESM default export) from the reducer's initial state", async () => {
+    const { dir, state } = await reduxLog([
+      added('a'),
+      { type: 'todos/cleared' },
+      added('b'),
+    ])
     const { esm } = reducerModules()
     const r = aof(['rewrite', dir, '--reducer', esm])
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
     const base = join(dir, storeFiles(dir)[0]!.name)
-    expect(recordsIn(base)).toEqual([{ type: '@@aof/SNAPSHOT', payload: state, meta: { version: 2 } }])
-    expect(JSON.parse(aof(['export', dir, '--reducer', esm]).stdout)).toEqual(state)
+    expect(recordsIn(base)).toEqual([
+      { type: '@@aof/SNAPSHOT', payload: state, meta: { version: 2 } },
+    ])
+    expect(JSON.parse(aof(['export', dir, '--reducer', esm]).stdout)).toEqual(
+      state,
+    )
   })
 
   it('asks for --reducer on a Redux action log (exit 2) and changes nothing', async () => {

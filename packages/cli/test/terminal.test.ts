@@ -31,7 +31,12 @@ function input(isTTY: boolean, answer?: string) {
 /** Runs `aof` in-process with the given terminal setup. */
 async function runWith(
   argv: string[],
-  setup: { tty?: { stdout?: boolean; stderr?: boolean; stdin?: boolean }; answer?: string; env?: CliIo['env']; columns?: number } = {},
+  setup: {
+    tty?: { stdout?: boolean; stderr?: boolean; stdin?: boolean }
+    answer?: string
+    env?: CliIo['env']
+    columns?: number
+  } = {},
 ) {
   const stdout = capture(setup.tty?.stdout ?? false, setup.columns)
   const stderr = capture(setup.tty?.stderr ?? false, setup.columns)
@@ -45,7 +50,11 @@ async function runWith(
   return { status, stdout: stdout.text, stderr: stderr.text }
 }
 
-const todos = (n: number) => Array.from({ length: n }, (_, i) => ({ type: 'todos/added', payload: `todo ${i}` }))
+const todos = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({
+    type: 'todos/added',
+    payload: `todo ${i}`,
+  }))
 
 function tornStore() {
   const dir = makeStore(todos(3))
@@ -58,21 +67,27 @@ function tornStore() {
 describe('aof fix on a terminal', () => {
   it('asks "Continue? [y/N]" and cuts after y', async () => {
     const { dir, file, good } = tornStore()
-    const r = await runWith(['fix', dir], { tty: { stdin: true }, answer: 'y\n' })
+    const r = await runWith(['fix', dir], {
+      tty: { stdin: true },
+      answer: 'y\n',
+    })
     expect(r.stderr).toContain('Continue? [y/N]: ')
     expect(r.status).toBe(0)
     expect(readFileSync(file, 'utf8')).toBe(good)
   })
 
-  it.each([['n\n'], ['\n'], ['yep\n'], [undefined]])('keeps the file on the answer %j and exits 1', async (answer) => {
-    const { dir, file } = tornStore()
-    const before = readFileSync(file)
-    const r = await runWith(['fix', dir], { tty: { stdin: true }, answer })
-    expect(r.stderr).toContain('Continue? [y/N]: ')
-    expect(r.stderr).toContain('Aborted: nothing was changed.')
-    expect(r.status).toBe(1)
-    expect(readFileSync(file)).toEqual(before)
-  })
+  it.each([['n\n'], ['\n'], ['yep\n'], [undefined]])(
+    'keeps the file on the answer %j and exits 1',
+    async (answer) => {
+      const { dir, file } = tornStore()
+      const before = readFileSync(file)
+      const r = await runWith(['fix', dir], { tty: { stdin: true }, answer })
+      expect(r.stderr).toContain('Continue? [y/N]: ')
+      expect(r.stderr).toContain('Aborted: nothing was changed.')
+      expect(r.status).toBe(1)
+      expect(readFileSync(file)).toEqual(before)
+    },
+  )
 
   it('does not ask with --yes', async () => {
     const { dir, file, good } = tornStore()
@@ -85,7 +100,9 @@ describe('aof fix on a terminal', () => {
 
 describe('colours', () => {
   it('colours output on a terminal', async () => {
-    const r = await runWith(['check', makeStore(todos(1))], { tty: { stdout: true } })
+    const r = await runWith(['check', makeStore(todos(1))], {
+      tty: { stdout: true },
+    })
     expect(r.status).toBe(0)
     expect(hasAnsi(r.stdout)).toBe(true)
   })
@@ -121,25 +138,37 @@ describe('progress bar', () => {
     const dir = bigStore()
     const r = await runWith(['check', dir], { tty: { stderr: true } })
     expect(r.status).toBe(0)
-    expect(r.stderr).toMatch(/\rChecking \[[=> ]+\] [\d.]+ (KiB|MiB) \/ 1\.5 MiB\s+\d+%/)
+    expect(r.stderr).toMatch(
+      /\rChecking \[[=> ]+\] [\d.]+ (KiB|MiB) \/ 1\.5 MiB\s+\d+%/,
+    )
     expect(r.stderr).toContain('100%')
     expect(r.stderr.endsWith('\r\x1b[K')).toBe(true)
     expect(r.stdout).not.toContain('Checking [')
   })
 
   it('draws nothing when stderr is piped, or for small files', async () => {
-    expect((await runWith(['check', bigStore()], { tty: { stderr: false } })).stderr).toBe('')
-    expect((await runWith(['check', makeStore(todos(3))], { tty: { stderr: true } })).stderr).toBe('')
+    expect(
+      (await runWith(['check', bigStore()], { tty: { stderr: false } })).stderr,
+    ).toBe('')
+    expect(
+      (await runWith(['check', makeStore(todos(3))], { tty: { stderr: true } }))
+        .stderr,
+    ).toBe('')
   })
 
   it('is drawn while inspect --json streams records to a piped stdout, never into stdout', async () => {
     const dir = bigStore()
-    const piped = await runWith(['inspect', dir, '--json'], { tty: { stderr: true } })
+    const piped = await runWith(['inspect', dir, '--json'], {
+      tty: { stderr: true },
+    })
     expect(piped.status).toBe(0)
     expect(piped.stderr).toMatch(/\rReading \[[=> ]+\]/)
-    for (const line of piped.stdout.trim().split('\n')) expect(() => JSON.parse(line) as unknown).not.toThrow()
+    for (const line of piped.stdout.trim().split('\n'))
+      expect(() => JSON.parse(line) as unknown).not.toThrow()
     // When stdout is the terminal too, the rows show the progress: a bar would be drawn into them.
-    const onTerminal = await runWith(['inspect', dir, '--json'], { tty: { stderr: true, stdout: true } })
+    const onTerminal = await runWith(['inspect', dir, '--json'], {
+      tty: { stderr: true, stdout: true },
+    })
     expect(onTerminal.stderr).not.toContain('Reading [')
   })
 })
@@ -147,7 +176,11 @@ describe('progress bar', () => {
 describe('inspect on a terminal', () => {
   it('fits each record row to the terminal width', async () => {
     const dir = makeStore([{ type: 'long', payload: 'y'.repeat(300) }])
-    const r = await runWith(['inspect', dir], { tty: { stdout: true }, columns: 60, env: { NO_COLOR: '1' } })
+    const r = await runWith(['inspect', dir], {
+      tty: { stdout: true },
+      columns: 60,
+      env: { NO_COLOR: '1' },
+    })
     expect(r.status).toBe(0)
     const row = r.stdout.split('\n').find((l) => l.includes('{"type":"long"'))!
     expect(row.length).toBe(60)

@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { aof, ensureBuilt, hashDir, holdLock, lastFile, linesOf, makeStore, makeTimedStore } from './helpers.js'
+import {
+  aof,
+  ensureBuilt,
+  hashDir,
+  holdLock,
+  lastFile,
+  linesOf,
+  makeStore,
+  makeTimedStore,
+} from './helpers.js'
 
 beforeAll(ensureBuilt)
 
@@ -18,20 +27,39 @@ describe('aof truncate-to-timestamp', () => {
   it('cuts the last file at the first #TS: annotation later than the time and says what it cut', () => {
     const dir = timed()
     const file = lastFile(dir)
-    expect(linesOf(file)).toEqual(['#TS:1000', JSON.stringify(add('a')), JSON.stringify(add('b')), '#TS:2000', JSON.stringify(add('c')), JSON.stringify(add('d')), '#TS:3000', JSON.stringify(add('e'))])
+    expect(linesOf(file)).toEqual([
+      '#TS:1000',
+      JSON.stringify(add('a')),
+      JSON.stringify(add('b')),
+      '#TS:2000',
+      JSON.stringify(add('c')),
+      JSON.stringify(add('d')),
+      '#TS:3000',
+      JSON.stringify(add('e')),
+    ])
     const r = aof(['truncate-to-timestamp', dir, '1999'])
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
-    expect(r.stdout).toMatch(/This will shrink the AOF appendonly\.aof\.1\.incr\.aof from \d+ bytes to \d+ bytes \(removing \d+ bytes: lines 4 to 8, 5 lines\)/)
-    expect(r.stdout).toContain('Successfully truncated AOF appendonly.aof.1.incr.aof to timestamp 1999')
-    expect(linesOf(file)).toEqual(['#TS:1000', JSON.stringify(add('a')), JSON.stringify(add('b'))])
+    expect(r.stdout).toMatch(
+      /This will shrink the AOF appendonly\.aof\.1\.incr\.aof from \d+ bytes to \d+ bytes \(removing \d+ bytes: lines 4 to 8, 5 lines\)/,
+    )
+    expect(r.stdout).toContain(
+      'Successfully truncated AOF appendonly.aof.1.incr.aof to timestamp 1999',
+    )
+    expect(linesOf(file)).toEqual([
+      '#TS:1000',
+      JSON.stringify(add('a')),
+      JSON.stringify(add('b')),
+    ])
     expect(aof(['check', dir]).status).toBe(0)
   })
 
   it('keeps the records of the given second itself (only later annotations cut)', () => {
     const dir = timed()
     expect(aof(['truncate-to-timestamp', dir, '2000']).status).toBe(0)
-    expect(linesOf(lastFile(dir)).filter((l) => !l.startsWith('#')).length).toBe(4)
+    expect(
+      linesOf(lastFile(dir)).filter((l) => !l.startsWith('#')).length,
+    ).toBe(4)
   })
 
   it('cuts nothing and exits 0 when no annotation is later', () => {
@@ -84,7 +112,11 @@ describe('aof truncate-to-timestamp', () => {
 
   it('rejects a timestamp that is not unix seconds, or none, with exit 2', () => {
     const dir = timed()
-    for (const args of [['truncate-to-timestamp', dir, 'yesterday'], ['truncate-to-timestamp', dir, '-5'], ['truncate-to-timestamp', dir]]) {
+    for (const args of [
+      ['truncate-to-timestamp', dir, 'yesterday'],
+      ['truncate-to-timestamp', dir, '-5'],
+      ['truncate-to-timestamp', dir],
+    ]) {
       const r = aof(args)
       expect(r.status, args.join(' ')).toBe(2)
       expect(r.stderr).toContain('aof truncate-to-timestamp --help')

@@ -5,7 +5,15 @@ import { aof, CLI_DIR, ensureBuilt, hashDir, makeStore } from './helpers.js'
 
 beforeAll(ensureBuilt)
 
-const COMMANDS = ['check', 'fix', 'truncate-to-timestamp', 'inspect', 'stats', 'rewrite', 'export']
+const COMMANDS = [
+  'check',
+  'fix',
+  'truncate-to-timestamp',
+  'inspect',
+  'stats',
+  'rewrite',
+  'export',
+]
 
 describe('help and version', () => {
   it('aof --help lists every command on stdout, exit 0', () => {
@@ -13,22 +21,33 @@ describe('help and version', () => {
       const r = aof([flag])
       expect(r.status).toBe(0)
       expect(r.stdout).toContain('Usage: aof <command> <dir>')
-      for (const name of COMMANDS) expect(r.stdout).toMatch(new RegExp(`^  ${name}\\s`, 'm'))
+      for (const name of COMMANDS)
+        expect(r.stdout).toMatch(new RegExp(`^  ${name}\\s`, 'm'))
     }
   })
 
-  it.each(COMMANDS)('aof %s --help (also -h and aof help <command>) prints its usage and options, exit 0', (name) => {
-    for (const args of [[name, '--help'], [name, '-h'], ['help', name], [name, 'some-dir', '--help']]) {
-      const r = aof(args)
-      expect(r.status, args.join(' ')).toBe(0)
-      expect(r.stdout).toContain(`Usage: aof ${name}`)
-      expect(r.stdout).toContain('--file-name <name>')
-      expect(r.stdout).toContain('Exit status:')
-    }
-  })
+  it.each(COMMANDS)(
+    'aof %s --help (also -h and aof help <command>) prints its usage and options, exit 0',
+    (name) => {
+      for (const args of [
+        [name, '--help'],
+        [name, '-h'],
+        ['help', name],
+        [name, 'some-dir', '--help'],
+      ]) {
+        const r = aof(args)
+        expect(r.status, args.join(' ')).toBe(0)
+        expect(r.stdout).toContain(`Usage: aof ${name}`)
+        expect(r.stdout).toContain('--file-name <name>')
+        expect(r.stdout).toContain('Exit status:')
+      }
+    },
+  )
 
   it('aof --version prints the package version', () => {
-    const { version } = JSON.parse(readFileSync(join(CLI_DIR, 'package.json'), 'utf8')) as { version: string }
+    const { version } = JSON.parse(
+      readFileSync(join(CLI_DIR, 'package.json'), 'utf8'),
+    ) as { version: string }
     const r = aof(['--version'])
     expect(r.status).toBe(0)
     expect(r.stdout.trim()).toBe(`aof ${version}`)
@@ -42,10 +61,16 @@ describe('usage errors exit 2 and point at --help', () => {
     [['check'], 'missing <dir>'],
     [['check', 'a', 'b'], 'unexpected argument "b"'],
     [['check', '.', '--bogus'], "Unknown option '--bogus'"],
-    [['--limit', '3', 'inspect', '.'], 'unknown option --limit before the command'],
+    [
+      ['--limit', '3', 'inspect', '.'],
+      'unknown option --limit before the command',
+    ],
     [['check', '.', '--file-name', 'a/b.aof'], "--file-name can't be a path"],
     [['check', '.', '--file-name', ''], "--file-name can't be empty"],
-    [['inspect', '.', '--limit'], "Option '-n, --limit <value>' argument missing"],
+    [
+      ['inspect', '.', '--limit'],
+      "Option '-n, --limit <value>' argument missing",
+    ],
   ])('aof %j', (args, message) => {
     const r = aof(args as string[])
     expect(r.status).toBe(2)
