@@ -42,16 +42,20 @@ export function writeAll(fd: number, data: Buffer): void {
 }
 
 /**
- * Replaces `target` atomically and durably: write a temp file beside it, fdatasync it, rename
- * it over the target, fsync the directory. The fsync must come before the rename: otherwise a
- * power loss can leave the new name pointing at an empty or partial file. A failure leaves
- * the old target in place and removes the temp file.
+ * Replaces `target` atomically and durably: write a temp file beside it, fdatasync it, fsync
+ * the directory, rename it over the target, fsync the directory again. The fdatasync must come
+ * before the rename: otherwise a power loss can leave the new name pointing at an empty or
+ * partial file. The first directory fsync makes the names created or renamed before this call
+ * durable (a new incr file, a base renamed into place): the new target (a manifest) may list
+ * them, and a file system may persist this rename before those if nothing orders them.
+ * A failure leaves the old target in place and removes the temp file.
  */
 export function writeFileAtomicSync(target: string, temp: string, data: Buffer): void {
   const fd = fs.openSync(temp, 'w', FILE_MODE)
   try {
     writeAll(fd, data)
     fs.fdatasyncSync(fd)
+    fsyncDir(path.dirname(target))
   } catch (err) {
     fs.closeSync(fd)
     fs.rmSync(temp, { force: true })
