@@ -1,5 +1,7 @@
 // The main job (`pnpm demo`): a scripted walk through aof-persist that shows state surviving a
-// restart and a kill -9, a rewrite compacting the log, and a torn tail being repaired.
+// restart and a kill -9, a rewrite compacting the log, and a torn tail being repaired: first with
+// the core alone, then with the two example CLIs, the Redux Toolkit todo list
+// (examples/redux-todo-cli) and the Zustand notes (examples/zustand-notes-cli).
 import { spawn, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import { createRequire } from 'node:module'
@@ -17,6 +19,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aof-demo-'))
 const store = path.join(dir, 'counter')
 let step = 0
 const say = (title) => console.log(`\n== ${++step}. ${title}`)
+const part = (title) => console.log(`\n\n######## ${title}`)
 const show = (text) => console.log(text.replace(/^/gm, '   '))
 const listFiles = () =>
   fs
@@ -39,6 +42,8 @@ function aof(args) {
   show(`(exit code ${r.status})`)
   return r.status
 }
+
+part('Part 1: the core (@aof-persist/core), appending counter actions')
 
 say(`Append 1000 actions to ${store} and close`)
 {
@@ -118,6 +123,144 @@ say('Tear the tail: a crash in the middle of a write leaves half a record')
   show(`store valid: ${report.ok}; count = ${replay(log)}`)
   log.closeSync()
 }
+
+// ---- Parts 2 and 3: the example CLIs, one process per command --------------------------------
+
+const examples = path.join(here, '..')
+
+/** Runs one command of an example CLI, printing it and its output; returns stdout. */
+function cli(name, script, stateDir, args) {
+  const r = spawnSync(process.execPath, [script, ...args, '--dir', stateDir], { encoding: 'utf8' })
+  show(`$ ${name} ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`)
+  const out = (r.stdout + r.stderr).trimEnd()
+  if (out) show(out.split('\n').length > 8 ? `${out.split('\n').slice(0, 3).join('\n')}\n... (${out.split('\n').length} lines)` : out)
+  if (r.status !== 0) throw new Error(`${name} ${args.join(' ')} exited with ${r.status}`)
+  return r.stdout
+}
+
+/** The store's files with their sizes. */
+const filesOf = (d) =>
+  fs
+    .readdirSync(d)
+    .filter((f) => f !== 'aof.lock')
+    .sort()
+    .map((f) => `${f.padEnd(32)} ${String(fs.statSync(path.join(d, f)).size).padStart(8)} bytes`)
+    .join('\n')
+
+/** The last incr file the manifest lists (where appends go). */
+const lastIncr = (d) =>
+  fs
+    .readFileSync(path.join(d, 'appendonly.aof.manifest'), 'utf8')
+    .trim()
+    .split('\n')
+    .filter((l) => l.endsWith('type i'))
+    .at(-1)
+    .split(' ')[1]
+
+/**
+ * Starts `<script> burst` (one add per line printed, each under fsync 'always'), kills it with
+ * SIGKILL once it has reported `atLeast` adds, and returns the last id it reported.
+ */
+async function burstAndKill(script, stateDir, atLeast) {
+  const child = spawn(process.execPath, [script, 'burst', '1000000', '--dir', stateDir], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let last = 0
+  let count = 0
+  let buffered = ''
+  const exited = new Promise((r) => child.once('exit', (_code, signal) => r(signal)))
+  await new Promise((resolve) => {
+    child.stdout.on('data', (chunk) => {
+      buffered += chunk.toString()
+      const lines = buffered.split('\n')
+      buffered = lines.pop()
+      for (const l of lines) if (l.startsWith('ok ')) (last = Number(l.slice(3))), count++
+      if (count >= atLeast && !child.killed) {
+        child.kill('SIGKILL')
+        resolve()
+      }
+    })
+    child.once('exit', resolve)
+  })
+  const signal = await exited
+  show(`killed the burst with ${signal} after it had reported ${count} adds (last id ${last})`)
+  return last
+}
+
+/** Appends half a record to the last incr file, then shows aof check, aof fix and aof check. */
+function tearAndFix(stateDir) {
+  const incr = lastIncr(stateDir)
+  const half = '{"type":"half a rec'
+  fs.appendFileSync(path.join(stateDir, incr), half)
+  show(`appended ${Buffer.byteLength(half)} bytes of half a record to ${incr}, as a crash in the middle of a write would`)
+  show('$ aof check <dir>')
+  const bad = aof(['check', stateDir])
+  show('$ aof fix <dir> --yes')
+  const fixed = aof(['fix', stateDir, '--yes'])
+  if (bad !== 1 || fixed !== 0) throw new Error(`expected aof check to fail (1) and aof fix to succeed (0), got ${bad} and ${fixed}`)
+}
+
+async function walkExample({ title, name, script, stateDir, first, second, change, ids }) {
+  part(title)
+
+  say(`Use the ${name} CLI: each command is a process that opens the store, changes it and exits`)
+  cli(name, script, stateDir, first)
+  cli(name, script, stateDir, second)
+  cli(name, script, stateDir, change)
+  const listed = cli(name, script, stateDir, ['list'])
+  show(`the log, one record per line (${lastIncr(stateDir)}):`)
+  show(fs.readFileSync(path.join(stateDir, lastIncr(stateDir)), 'utf8').trimEnd().split('\n').slice(-3).join('\n'))
+
+  say(`Kill -9 a ${name} process in the middle of a burst of adds (fsync 'always')`)
+  const lastReported = await burstAndKill(script, stateDir, 200)
+  const after = ids(cli(name, script, stateDir, ['list']))
+  const ok = after.includes(lastReported) && after.every((id, i) => i === 0 || id > after[i - 1])
+  show(`after the restart: ${after.length} items, the last one reported (id ${lastReported}) ${after.includes(lastReported) ? 'is there' : 'IS MISSING'}`)
+  if (!ok) throw new Error('an acknowledged add was lost')
+  cli(name, script, stateDir, ['add', 'after the crash'])
+
+  say('Rewrite: compact the log into one snapshot action')
+  show(`before:\n${filesOf(stateDir)}`)
+  cli(name, script, stateDir, ['rewrite'])
+  show(`after:\n${filesOf(stateDir)}`)
+  show(`manifest:\n${fs.readFileSync(path.join(stateDir, 'appendonly.aof.manifest'), 'utf8').trimEnd()}`)
+
+  say('Tear the tail of the log and repair it with aof fix')
+  cli(name, script, stateDir, ['add', 'after the rewrite'])
+  const before = cli(name, script, stateDir, ['list'])
+  tearAndFix(stateDir)
+  const repaired = cli(name, script, stateDir, ['list'])
+  show(`state after the repair is the same as before the tear: ${repaired === before}`)
+  if (repaired !== before) throw new Error('the state changed across aof fix')
+  return listed
+}
+
+const idsFrom = (pattern) => (out) =>
+  out
+    .split('\n')
+    .map((l) => pattern.exec(l)?.[1])
+    .filter(Boolean)
+    .map(Number)
+
+await walkExample({
+  title: 'Part 2: Redux Toolkit (@aof-persist/redux), examples/redux-todo-cli',
+  name: 'todo',
+  script: path.join(examples, 'redux-todo-cli', 'todo.mjs'),
+  stateDir: path.join(dir, 'todos'),
+  first: ['add', 'buy milk'],
+  second: ['add', 'write the docs'],
+  change: ['toggle', '1'],
+  ids: idsFrom(/^\[[ x]\] (\d+) /),
+})
+
+await walkExample({
+  title: 'Part 3: Zustand (@aof-persist/zustand), examples/zustand-notes-cli',
+  name: 'notes',
+  script: path.join(examples, 'zustand-notes-cli', 'notes.mjs'),
+  stateDir: path.join(dir, 'notes'),
+  first: ['add', 'call the plumber'],
+  second: ['add', 'buy milk'],
+  change: ['edit', '1', 'call the plumber at 9'],
+  ids: idsFrom(/^(\d+) /),
+})
 
 fs.rmSync(dir, { recursive: true, force: true })
 console.log('\nDone. Every step above ran against real files in a temp directory.')
