@@ -4,6 +4,9 @@ import * as fs from 'node:fs'
 /** Bytes read per chunk: large enough to amortise syscalls, small enough to bound memory. */
 export const CHUNK_SIZE = 1 << 20
 
+/** A long line grows the read buffer straight to the rest of the file up to this size. */
+const MAX_DIRECT_GROWTH = 256 * 1024 * 1024
+
 /** A run of complete lines read from a log file. */
 export interface LineChunk {
   kind: 'lines'
@@ -41,6 +44,7 @@ export function* readLines(
 ): Generator<LineChunk | BadBytes> {
   const fd = fs.openSync(file, 'r')
   try {
+    const size = fs.fstatSync(fd).size
     let buf = Buffer.allocUnsafe(chunkSize)
     let filled = 0 // bytes in buf not yet handed out
     let bufStart = 0 // file offset of buf[0]
@@ -65,8 +69,12 @@ export function* readLines(
           return
         }
         if (filled === buf.length) {
-          // One line longer than the buffer: grow it, keeping what was read.
-          const bigger = Buffer.allocUnsafe(buf.length * 2)
+          // One line longer than the buffer: grow it, keeping what was read. A base file is
+          // one snapshot line: when the rest of the file is not huge, grow straight to it
+          // instead of doubling (and copying) several times.
+          const rest = size - bufStart
+          const want = rest > buf.length && rest <= MAX_DIRECT_GROWTH ? rest : buf.length * 2
+          const bigger = Buffer.allocUnsafe(want)
           buf.copy(bigger, 0, 0, filled)
           buf = bigger
         }

@@ -57,6 +57,18 @@ function readLock(file: string): { text: string; info: LockInfo | null } | null 
   return { text, info: null }
 }
 
+function lockedError(dir: string, file: string, info: LockInfo): AofError {
+  const who =
+    info.pid === process.pid && info.host === os.hostname()
+      ? 'this process (another openAof on the same directory)'
+      : `process ${info.pid} on ${info.host}`
+  return new AofError(
+    'AOF_LOCKED',
+    `The store ${dir} is locked by ${who}. Only one writer may open a store: close the other one first, or use the read-only tools (checkAof, "aof check").`,
+    { file },
+  )
+}
+
 /**
  * A single-writer lock on a store directory: an exclusively created `aof.lock` holding the
  * holder's pid, host and process start time. A lock whose holder is gone (killed, or its pid
@@ -96,17 +108,7 @@ export class DirLock {
       }
       const current = readLock(file)
       if (current === null) continue // released meanwhile: try again
-      if (current.info && isAlive(current.info)) {
-        const who =
-          current.info.pid === process.pid && current.info.host === os.hostname()
-            ? 'this process (another openAof on the same directory)'
-            : `process ${current.info.pid} on ${current.info.host}`
-        throw new AofError(
-          'AOF_LOCKED',
-          `The store ${dir} is locked by ${who}. Only one writer may open a store: close the other one first, or use the read-only tools (checkAof, "aof check").`,
-          { file },
-        )
-      }
+      if (current.info && isAlive(current.info)) throw lockedError(dir, file, current.info)
       // Stale: move it aside under a name of our own, so that of two processes taking over at
       // once only one wins the rename; then check we moved the stale lock and not a fresh one.
       const aside = `${file}.stale-${process.pid}`
@@ -129,6 +131,16 @@ export class DirLock {
     throw new AofError('AOF_LOCKED', `Could not take the lock on ${dir}: it keeps changing hands.`, {
       file,
     })
+  }
+
+  /**
+   * Throws `AOF_LOCKED` when a live process holds the lock on `dir`, without taking it: for
+   * dry runs that must say up front that the real run would be refused.
+   */
+  static assertFree(dir: string): void {
+    const file = path.join(dir, LOCK_NAME)
+    const current = readLock(file)
+    if (current?.info && isAlive(current.info)) throw lockedError(dir, file, current.info)
   }
 
   /** Releases the lock if this process still holds it. Idempotent. */

@@ -84,7 +84,19 @@ const childPath = (path: string, key: string | number): string =>
  * Returns null when `value` round-trips exactly. Use it to reject such actions with a message
  * that names the path, before anything is written.
  */
-export function findUnserializable(value: unknown): Unserializable | null {
+export function findUnserializable(
+  value: unknown,
+  options: {
+    /**
+     * Accept object properties whose value is `undefined`: JSON drops them, so `{ payload:
+     * undefined }` comes back as `{}`, which most code reads the same (Redux Toolkit's action
+     * creators called without an argument make such actions). `undefined` in arrays is still
+     * reported (it would come back as null).
+     * @default false
+     */
+    allowUndefinedProperties?: boolean
+  } = {},
+): Unserializable | null {
   const ancestors = new Set<object>()
   const walk = (v: unknown, path: string): Unserializable | null => {
     const reason = describe(v)
@@ -100,7 +112,9 @@ export function findUnserializable(value: unknown): Unserializable | null {
         }
       } else {
         for (const key of Object.keys(v)) {
-          const found = walk((v as Record<string, unknown>)[key], childPath(path, key))
+          const child = (v as Record<string, unknown>)[key]
+          if (child === undefined && options.allowUndefinedProperties) continue
+          const found = walk(child, childPath(path, key))
           if (found) return found
         }
       }

@@ -10,8 +10,28 @@ interface RepairOptions {
   dir: string
   /** @default 'appendonly.aof' */
   fileName?: string
-  /** Work out what would be cut, change nothing and take no lock. */
+  /**
+   * Work out what would be cut and change nothing. Takes no lock, but still throws
+   * `AOF_LOCKED` when a writer holds the store, since the real run would be refused.
+   */
   dryRun?: boolean
+  /**
+   * The cut a dry run announced. When given, the repair refuses (`AOF_REFUSED`) unless it
+   * would cut exactly that: the file must not have changed between asking and cutting.
+   */
+  expect?: { size: number; newSize: number }
+}
+
+/** Refuses a cut that differs from the one announced to the user. */
+function checkExpected(options: RepairOptions, result: AofCut): void {
+  const e = options.expect
+  if (e && (e.size !== result.size || e.newSize !== result.newSize)) {
+    throw new AofError(
+      'AOF_REFUSED',
+      `${result.path} changed since the cut was worked out (expected ${e.size} -> ${e.newSize} bytes, now ${result.size} -> ${result.newSize}); nothing was cut. Check the store again.`,
+      { file: result.path },
+    )
+  }
 }
 
 /** Truncates `file` to `size` and makes the new size durable. */
@@ -31,7 +51,10 @@ function cut(file: string, size: number): void {
 
 /** Runs `fn` holding the store's lock (unless a dry run), so no writer appends meanwhile. */
 function withLock<T>(options: RepairOptions, fn: () => T): T {
-  if (options.dryRun) return fn()
+  if (options.dryRun) {
+    DirLock.assertFree(path.resolve(options.dir))
+    return fn()
+  }
   const lock = DirLock.acquire(path.resolve(options.dir))
   try {
     return fn()
@@ -61,6 +84,7 @@ export function fixAof(options: RepairOptions): AofCut | null {
       )
     }
     const result: AofCut = { file: last.name, path: last.path, size: last.size, newSize: p.offset, line: p.line }
+    checkExpected(options, result)
     if (!options.dryRun) cut(last.path, p.offset)
     return result
   })
@@ -97,6 +121,7 @@ export function truncateAofToTimestamp(options: RepairOptions & { timestamp: num
         )
       }
       const result: AofCut = { file: last.name, path: last.path, size: last.size, newSize: entry.offset, line: entry.line }
+      checkExpected(options, result)
       if (!options.dryRun) cut(last.path, entry.offset)
       return result
     }

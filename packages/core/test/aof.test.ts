@@ -135,3 +135,22 @@ describe('everysec fsync', () => {
     expect(read(dir, 'appendonly.aof.1.incr.aof')).toBe('{"n":1}\n')
   })
 })
+
+describe('findUnserializable', () => {
+  it('names the path and kind of the first value JSON would change', async () => {
+    const { findUnserializable } = await import('../src/index.js')
+    expect(findUnserializable({ type: 'ok', payload: { list: [1, 'a', null, { b: true }] } })).toBeNull()
+    expect(findUnserializable({ payload: { items: [{ due: new Date(0) }] } })).toEqual({ path: 'payload.items[0].due', reason: 'Date' })
+    expect(findUnserializable({ m: new Map() })).toEqual({ path: 'm', reason: 'Map' })
+    expect(findUnserializable({ n: NaN })).toEqual({ path: 'n', reason: 'NaN' })
+    expect(findUnserializable({ 'a b': () => 1 })).toEqual({ path: '["a b"]', reason: 'function' })
+    class Point {}
+    expect(findUnserializable([new Point()])).toEqual({ path: '[0]', reason: 'class Point' })
+    const loop: Record<string, unknown> = {}
+    loop.self = loop
+    expect(findUnserializable(loop)).toEqual({ path: 'self', reason: 'cycle' })
+    expect(findUnserializable({ payload: undefined })).toEqual({ path: 'payload', reason: 'undefined' })
+    expect(findUnserializable({ payload: undefined }, { allowUndefinedProperties: true })).toBeNull()
+    expect(findUnserializable({ list: [undefined] }, { allowUndefinedProperties: true })).toEqual({ path: 'list[0]', reason: 'undefined' })
+  })
+})

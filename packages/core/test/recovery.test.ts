@@ -139,3 +139,23 @@ describe('checkAof and fixAof', () => {
     expect(() => fixAof({ dir })).toThrow(expect.objectContaining({ code: 'AOF_REFUSED' }))
   })
 })
+
+describe('repairs and the lock', () => {
+  it('a dry run says AOF_LOCKED while a writer holds the store, and so does the real run', async () => {
+    const { dir, text } = await storeWithRecords()
+    const lines = text.split('\n')
+    lines[2] = '{"bad'
+    fs.writeFileSync(path.join(dir, INCR), lines.join('\n'))
+    const writer = openAof({ dir }) // a bad record in the middle is only found by records()
+    expect(() => fixAof({ dir, dryRun: true })).toThrow(expect.objectContaining({ code: 'AOF_LOCKED' }))
+    expect(() => fixAof({ dir })).toThrow(expect.objectContaining({ code: 'AOF_LOCKED' }))
+    writer.closeSync()
+    const plan = fixAof({ dir, dryRun: true })!
+    expect(() => fixAof({ dir, expect: { size: plan.size + 1, newSize: plan.newSize } })).toThrow(
+      expect.objectContaining({ code: 'AOF_REFUSED' }),
+    )
+    expect(read(dir, INCR)).toBe(lines.join('\n'))
+    expect(fixAof({ dir, expect: { size: plan.size, newSize: plan.newSize } })).toEqual(plan)
+    expect(read(dir, INCR)).toBe(lines.slice(0, 2).join('\n') + '\n')
+  })
+})

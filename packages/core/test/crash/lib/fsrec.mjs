@@ -163,11 +163,15 @@ export function patchFs(dir, onOp) {
     real.unlinkSync(p)
     if (abs) emit({ op: 'unlink', path: abs })
   }
+  // fs.rm and fs.promises.rm unlink through fs.unlink / fs.promises.unlink: one op per removal.
+  const removing = new Set()
   fs.rm = function (p, opts, cb) {
     if (typeof opts === 'function') [opts, cb] = [{}, opts]
     const abs = under(p)
     const existed = abs ? exists(abs) : false
+    if (abs) removing.add(abs)
     real.rm(p, opts, (err) => {
+      if (abs) removing.delete(abs)
       if (!err) removed(abs, existed)
       cb(err)
     })
@@ -175,20 +179,25 @@ export function patchFs(dir, onOp) {
   fs.unlink = function (p, cb) {
     const abs = under(p)
     real.unlink(p, (err) => {
-      if (!err && abs) emit({ op: 'unlink', path: abs })
+      if (!err && abs && !removing.has(abs)) emit({ op: 'unlink', path: abs })
       cb(err)
     })
   }
   fs.promises.rm = async function (p, opts) {
     const abs = under(p)
     const existed = abs ? exists(abs) : false
-    await real.promises.rm(p, opts)
+    if (abs) removing.add(abs)
+    try {
+      await real.promises.rm(p, opts)
+    } finally {
+      if (abs) removing.delete(abs)
+    }
     removed(abs, existed)
   }
   fs.promises.unlink = async function (p) {
     const abs = under(p)
     await real.promises.unlink(p)
-    if (abs) emit({ op: 'unlink', path: abs })
+    if (abs && !removing.has(abs)) emit({ op: 'unlink', path: abs })
   }
   fs.promises.rename = async function (a, b) {
     const from = under(a)

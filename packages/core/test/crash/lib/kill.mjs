@@ -6,9 +6,11 @@
 //   - nothing appears that was never dispatched: at most the last announced burst;
 //   - under `always`, every action whose dispatch returned (its `a <k>` line was read from the
 //     pipe) is there.
-// Two kinds of kill: 'ack' (the parent kills after reading a seeded number of acks: the kill
-// lands wherever the child is by then) and 'self' (the child kills itself right after a seeded
-// number of fs ops on the store: reproducible points inside rewrites and manifest switches).
+// Three kinds of kill: 'ack' (the parent kills after reading a seeded number of acks: the kill
+// lands wherever the child is by then), 'ops' (the child kills itself right after a seeded
+// number of fs ops on the store: reproducible points inside rewrites and manifest switches) and
+// 'acked' (the child kills itself right after reporting a seeded return: nothing buffered after
+// the return can reach the file).
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { prng } from './model.mjs'
@@ -83,7 +85,8 @@ export async function runChain({
     tag,
     kills: 0,
     ackKills: 0,
-    selfKills: 0,
+    opsKills: 0,
+    ackedKills: 0,
     killsInRewrite: 0,
     cleanExits: 0,
     restarts: 0,
@@ -96,17 +99,26 @@ export async function runChain({
   let ceiling = 0 // one past the highest action ever issued
   for (let round = 0; round <= kills; round++) {
     const last = round === kills
-    const self = !last && (style === 'self' || (style === 'mixed' && rng.chance(0.5)))
+    // 'ack': the parent kills after reading a seeded number of acks; 'ops': the child kills
+    // itself after a seeded number of fs ops; 'acked': right after reporting a seeded ack.
+    const how = last ? 'none' : style === 'mixed' ? rng.pick(['ack', 'ops', 'acked']) : style
+    const self = how === 'ops' || how === 'acked'
     const cfg = { kind, policy, mode, dir, seed, round, maxActions, maxBurst, verifyOnly: last }
-    if (self) {
+    if (how === 'ops') {
       // In rewrite runs half the self-kills count only structural ops, to land inside rewrites.
       const structural = mode === 'rewrite' && rng.chance(0.5)
       cfg.selfKillOn = structural ? 'structural' : 'any'
       cfg.selfKillAfter = rng.int(1, structural ? 40 : maxSelfKillOps)
     }
-    const ackKill = self || last ? 0 : rng.int(1, maxAckKill)
+    if (how === 'acked') cfg.selfKillAtAck = rng.int(1, maxAckKill)
+    const ackKill = how === 'ack' ? rng.int(1, maxAckKill) : 0
     const res = await runChild(cfg, ackKill, timeoutMs)
-    const what = self ? `self-kill after ${cfg.selfKillAfter} ${cfg.selfKillOn} fs ops` : `kill after ${ackKill} acks`
+    const what =
+      how === 'ops'
+        ? `self-kill after ${cfg.selfKillAfter} ${cfg.selfKillOn} fs ops`
+        : how === 'acked'
+          ? `self-kill right after ack ${cfg.selfKillAtAck}`
+          : `kill after ${ackKill} acks`
     const where = `${tag} round ${round} (${last ? 'final check' : what})`
     const fail = (msg) => r.failures.push(`${where}: ${msg}${res.stderr ? `\n  stderr: ${res.stderr.trim().slice(0, 800)}` : ''}`)
     r.tornTails += res.lines.filter((l) => l === 'onerror AOF_TRUNCATED').length
@@ -134,7 +146,8 @@ export async function runChain({
       if (res.code !== 0) fail(`final check exited ${res.code} ${res.signal}`)
     } else if (res.signal === 'SIGKILL') {
       r.kills++
-      if (self) r.selfKills++
+      if (how === 'ops') r.opsKills++
+      else if (how === 'acked') r.ackedKills++
       else r.ackKills++
       if (res.inRewrite) r.killsInRewrite++
       if (res.killOp) r.selfKillOps[res.killOp] = (r.selfKillOps[res.killOp] ?? 0) + 1

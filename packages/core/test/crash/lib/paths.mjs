@@ -4,7 +4,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const pkg = (name) => fileURLToPath(new URL(`../../../../${name}/`, import.meta.url))
 
-export const CORE_DIST = pkg('core') + 'dist/index.js'
+// AOF_CRASH_CORE_DIST points the children at another build of the core: a deliberately broken
+// copy shows that these tests fail when a durability step is missing.
+export const CORE_DIST = process.env.AOF_CRASH_CORE_DIST || pkg('core') + 'dist/index.js'
 export const REDUX_DIST = pkg('redux') + 'dist/index.js'
 export const ZUSTAND_DIST = pkg('zustand') + 'dist/index.js'
 

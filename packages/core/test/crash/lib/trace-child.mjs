@@ -26,7 +26,8 @@ const until = async (cond) => {
 
 let n = 0
 let log = []
-const pad = Array.from({ length: cfg.pad ?? 0 }, (_, k) => ({ k, text: `pad ${k}` }))
+// The pad makes the manual rewrite's base large enough to be written in several slices.
+const pad = Array.from({ length: cfg.workload === 'rewrite' ? (cfg.pad ?? 0) : 0 }, (_, k) => ({ k, text: `pad ${k}` }))
 const snapshot = () => core.snapshotAction({ n, log: log.slice(), pad })
 const options = {
   dir: cfg.dir,

@@ -10,7 +10,8 @@
 // Config (JSON in AOF_CRASH): kind, policy, mode ('burst' | 'rewrite'), dir, seed, round,
 // maxActions, maxBurst, selfKillAfter (die by SIGKILL right after that many fs ops on the
 // store), selfKillOn ('any' or 'structural': count only the ops of opens, rewrites and manifest
-// switches, so kills land inside them), verifyOnly.
+// switches, so kills land inside them), selfKillAtAck (die by SIGKILL right after reporting
+// that many returns: the strictest point for the `always` promise), verifyOnly.
 import * as fs from 'node:fs'
 import { patchFs } from './fsrec.mjs'
 import { foldCoreRecords, prefixError, prng, stepAction } from './model.mjs'
@@ -122,6 +123,12 @@ if (cfg.verifyOnly) {
   process.exit(0)
 }
 
+let acks = 0
+const ack = (k) => {
+  say(`a ${k}`)
+  if (++acks === cfg.selfKillAtAck) process.kill(process.pid, 'SIGKILL')
+}
+
 const rng = prng((cfg.seed ^ Math.imul(cfg.round + 1, 0x9e3779b1)) >>> 0)
 let i = restored.n
 const end = i + cfg.maxActions
@@ -145,11 +152,11 @@ const tick = () => {
     app.batch(() => {
       for (let k = 0; k < b; k++) app.step(i++)
     })
-    for (let k = first; k < i; k++) say(`a ${k}`)
+    for (let k = first; k < i; k++) ack(k)
   } else {
     for (let k = 0; k < b; k++) {
       app.step(i)
-      say(`a ${i}`)
+      ack(i)
       i++
     }
   }
