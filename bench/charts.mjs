@@ -213,7 +213,8 @@ function lineChart({ title, subtitle, x, y, series, footer, labelPoints = true }
   // Labels at the same x are pushed apart vertically so that close lines stay readable.
   for (const at of new Set(labels.map((l) => l.at))) {
     const col = labels.filter((l) => l.at === at).sort((a, b) => a.y - b.y)
-    for (let k = 1; k < col.length; k++) if (col[k].y - col[k - 1].y < 12) col[k].y = col[k - 1].y + 12
+    // From the bottom up: a label too close to the one below it moves up, away from the lines.
+    for (let k = col.length - 2; k >= 0; k--) if (col[k + 1].y - col[k].y < 12) col[k].y = col[k + 1].y - 12
   }
   for (const l of labels) {
     const x = l.end ? l.x - 7 : l.x + 7
