@@ -1,5 +1,22 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
+import type { Reporter } from 'vitest/node'
+
+/** Ends the run with the plain closing line CI reads: `N passed, N failed, N skipped`. */
+const summaryLine: Reporter = {
+  onTestRunEnd(modules) {
+    const count = { passed: 0, failed: 0, skipped: 0 }
+    for (const m of modules) {
+      for (const t of m.children.allTests()) {
+        const state = t.result().state
+        if (state === 'passed') count.passed++
+        else if (state === 'failed') count.failed++
+        else count.skipped++
+      }
+    }
+    console.log(`\n${count.passed} passed, ${count.failed} failed, ${count.skipped} skipped`)
+  },
+}
 
 const src = (pkg: string) =>
   fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url))
@@ -20,5 +37,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    reporters: ['default', summaryLine],
   },
 })
