@@ -70,6 +70,39 @@ function lockedError(dir: string, file: string, info: LockInfo): AofError {
 }
 
 /**
+ * Creates `file` holding `text`, or returns false when it exists. The text is written to a
+ * temp file first and hard-linked into place, so nobody ever reads the lock empty or half
+ * written: a reader would take such a lock for one torn by a crash and take it over from a
+ * live holder. File systems without hard links get an exclusive create and a write instead.
+ */
+function createExclusive(file: string, text: string): boolean {
+  const temp = `${file}.${process.pid}.tmp`
+  try {
+    fs.writeFileSync(temp, text, { mode: FILE_MODE })
+    fs.linkSync(temp, file)
+    return true
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EEXIST') return false
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err
+  } finally {
+    fs.rmSync(temp, { force: true })
+  }
+  try {
+    const fd = fs.openSync(file, 'wx', FILE_MODE)
+    try {
+      fs.writeSync(fd, text)
+    } finally {
+      fs.closeSync(fd)
+    }
+    return true
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw err
+  }
+}
+
+/**
  * A single-writer lock on a store directory: an exclusively created `aof.lock` holding the
  * holder's pid, host and process start time. A lock whose holder is gone (killed, or its pid
  * reused by another process) is taken over.
@@ -90,21 +123,13 @@ export class DirLock {
     const text = JSON.stringify(myInfo()) + '\n'
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
-        const fd = fs.openSync(file, 'wx', FILE_MODE)
-        try {
-          fs.writeSync(fd, text)
-        } finally {
-          fs.closeSync(fd)
-        }
-        return new DirLock(file, text)
+        if (createExclusive(file, text)) return new DirLock(file, text)
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw new AofError(
-            'AOF_IO',
-            `Cannot create the lock file ${file}: ${(err as NodeJS.ErrnoException).code}. Check the directory's permissions.`,
-            { file, cause: err },
-          )
-        }
+        throw new AofError(
+          'AOF_IO',
+          `Cannot create the lock file ${file}: ${(err as NodeJS.ErrnoException).code}. Check the directory's permissions.`,
+          { file, cause: err },
+        )
       }
       const current = readLock(file)
       if (current === null) continue // released meanwhile: try again
