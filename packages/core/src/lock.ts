@@ -102,6 +102,19 @@ function createExclusive(file: string, text: string): boolean {
   }
 }
 
+/** Removes `file` if it still holds `text`. */
+function removeIfUnchanged(file: string, text: string): void {
+  try {
+    if (fs.readFileSync(file, 'utf8') === text) fs.rmSync(file, { force: true })
+  } catch {
+    // gone already
+  }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4))
+/** Blocks for `ms` milliseconds: acquire() is synchronous. */
+const pause = (ms: number) => Atomics.wait(sleeper, 0, 0, ms)
+
 /**
  * A single-writer lock on a store directory: an exclusively created `aof.lock` holding the
  * holder's pid, host and process start time. A lock whose holder is gone (killed, or its pid
@@ -121,7 +134,7 @@ export class DirLock {
   static acquire(dir: string): DirLock {
     const file = path.join(dir, LOCK_NAME)
     const text = JSON.stringify(myInfo()) + '\n'
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 0; attempt < 100; attempt++) {
       try {
         if (createExclusive(file, text)) return new DirLock(file, text)
       } catch (err) {
@@ -134,24 +147,32 @@ export class DirLock {
       const current = readLock(file)
       if (current === null) continue // released meanwhile: try again
       if (current.info && isAlive(current.info)) throw lockedError(dir, file, current.info)
-      // Stale: move it aside under a name of our own, so that of two processes taking over at
-      // once only one wins the rename; then check we moved the stale lock and not a fresh one.
-      const aside = `${file}.stale-${process.pid}`
+      // Stale. Only the holder of a second lock, the takeover lock, may remove it: otherwise a
+      // process that judged it stale could remove the fresh lock another process took after
+      // it, leaving two holders. No one can create aof.lock while it exists, so what the
+      // takeover holder reads again just before removing it is what it removes.
+      const takeover = `${file}.takeover`
+      let taking: boolean
       try {
-        fs.renameSync(file, aside)
-      } catch {
+        taking = createExclusive(takeover, text)
+      } catch (err) {
+        throw new AofError('AOF_IO', `Cannot create ${takeover}: ${(err as NodeJS.ErrnoException).code}.`, { file: takeover, cause: err })
+      }
+      if (!taking) {
+        const other = readLock(takeover)
+        if (other?.info && isAlive(other.info)) {
+          pause(2) // another process is taking over: wait for it, then look again
+        } else if (other) {
+          // Its holder died while taking over (or a crash tore it): it is stale too.
+          removeIfUnchanged(takeover, other.text)
+        }
         continue
       }
-      const moved = fs.readFileSync(aside, 'utf8')
-      if (moved !== current.text) {
-        // Someone took it over between our read and our rename: put theirs back.
-        try {
-          fs.linkSync(aside, file)
-        } catch {
-          // a third process holds it now; theirs wins
-        }
+      try {
+        removeIfUnchanged(file, current.text)
+      } finally {
+        fs.rmSync(takeover, { force: true })
       }
-      fs.rmSync(aside, { force: true })
     }
     throw new AofError('AOF_LOCKED', `Could not take the lock on ${dir}: it keeps changing hands.`, {
       file,
