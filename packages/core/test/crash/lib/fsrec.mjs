@@ -39,6 +39,8 @@ export function patchFs(dir, onOp) {
     const abs = path.resolve(String(p instanceof URL ? p.pathname : p))
     return abs === root || abs.startsWith(root + path.sep) ? abs : null
   }
+  /** The recording versions of the sync calls; installed below behind a re-entry guard. */
+  const impl = {}
   /** fd -> { path, append, pos } for files opened under dir. */
   const fds = new Map()
   let seq = 0
@@ -55,7 +57,7 @@ export function patchFs(dir, onOp) {
     }
   }
 
-  fs.openSync = function (p, flags = 'r', mode) {
+  impl.openSync = function (p, flags = 'r', mode) {
     const abs = under(p)
     if (!abs) return real.openSync(p, flags, mode)
     const f = typeof flags === 'number' ? flags : FLAGS[flags]
@@ -68,7 +70,7 @@ export function patchFs(dir, onOp) {
   }
 
   const closeFd = (fd) => fds.delete(fd)
-  fs.closeSync = function (fd) {
+  impl.closeSync = function (fd) {
     real.closeSync(fd)
     closeFd(fd)
   }
@@ -79,7 +81,7 @@ export function patchFs(dir, onOp) {
     })
   }
 
-  fs.writeSync = function (fd, buffer, ...rest) {
+  impl.writeSync = function (fd, buffer, ...rest) {
     const f = fds.get(fd)
     if (!f) return real.writeSync(fd, buffer, ...rest)
     let bytes
@@ -110,8 +112,8 @@ export function patchFs(dir, onOp) {
       real[name](fd)
       emit({ op: 'fsync', fd, path: f.path, upto })
     }
-  fs.fdatasyncSync = syncFd('fdatasyncSync')
-  fs.fsyncSync = syncFd('fsyncSync')
+  impl.fdatasyncSync = syncFd('fdatasyncSync')
+  impl.fsyncSync = syncFd('fsyncSync')
   const syncFdAsync = (name) =>
     function (fd, cb) {
       const f = fds.get(fd)
@@ -126,24 +128,24 @@ export function patchFs(dir, onOp) {
   fs.fdatasync = syncFdAsync('fdatasync')
   fs.fsync = syncFdAsync('fsync')
 
-  fs.ftruncateSync = function (fd, len = 0) {
+  impl.ftruncateSync = function (fd, len = 0) {
     const f = fds.get(fd)
     real.ftruncateSync(fd, len)
     if (f) emit({ op: 'ftrunc', fd, path: f.path, len })
   }
-  fs.truncateSync = function (p, len = 0) {
+  impl.truncateSync = function (p, len = 0) {
     const abs = under(p)
     real.truncateSync(p, len)
     if (abs) emit({ op: 'trunc', path: abs, len })
   }
-  fs.renameSync = function (a, b) {
+  impl.renameSync = function (a, b) {
     const from = under(a)
     const to = under(b)
     real.renameSync(a, b)
     if (from && to) emit({ op: 'rename', from, to })
     else if (from || to) throw new Error(`fsrec: rename across the store boundary: ${a} -> ${b}`)
   }
-  fs.linkSync = function (a, b) {
+  impl.linkSync = function (a, b) {
     const from = under(a)
     const to = under(b)
     real.linkSync(a, b)
@@ -152,13 +154,13 @@ export function patchFs(dir, onOp) {
   const removed = (abs, existed) => {
     if (abs && existed && !exists(abs)) emit({ op: 'unlink', path: abs })
   }
-  fs.rmSync = function (p, opts) {
+  impl.rmSync = function (p, opts) {
     const abs = under(p)
     const existed = abs ? exists(abs) : false
     real.rmSync(p, opts)
     removed(abs, existed)
   }
-  fs.unlinkSync = function (p) {
+  impl.unlinkSync = function (p) {
     const abs = under(p)
     real.unlinkSync(p)
     if (abs) emit({ op: 'unlink', path: abs })
@@ -205,10 +207,23 @@ export function patchFs(dir, onOp) {
     await real.promises.rename(a, b)
     if (from && to) emit({ op: 'rename', from, to })
   }
+  // writeFileSync on the store: an open (create, truncate), one write, a close.
+  impl.writeFileSync = function (p, data, opts) {
+    if (typeof p === 'number' || !under(p)) return real.writeFileSync(p, data, opts)
+    const o = typeof opts === 'string' ? { encoding: opts } : (opts ?? {})
+    const bytes = typeof data === 'string' ? Buffer.from(data, o.encoding ?? 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+    const fd = impl.openSync(p, o.flag ?? 'w', o.mode)
+    try {
+      let done = 0
+      while (done < bytes.length) done += impl.writeSync(fd, bytes, done, bytes.length - done)
+    } finally {
+      impl.closeSync(fd)
+    }
+  }
   // Calls the recorder does not model must not reach the store unseen.
-  for (const name of ['writeFileSync', 'appendFileSync', 'writevSync', 'copyFileSync']) {
+  for (const name of ['appendFileSync', 'writevSync', 'copyFileSync']) {
     const orig = real[name]
-    fs[name] = function (p, ...rest) {
+    impl[name] = function (p, ...rest) {
       if (typeof p === 'number' ? fds.has(p) : under(p)) throw new Error(`fsrec: ${name} on the store is not recorded`)
       return orig.call(this, p, ...rest)
     }
@@ -223,9 +238,7 @@ export function patchFs(dir, onOp) {
   // Node implements some calls with others (rmSync unlinks through fs.unlinkSync): only the
   // outermost call is the core's, nested ones pass straight through.
   let depth = 0
-  for (const name of Object.keys(fs)) {
-    const patched = fs[name]
-    if (typeof patched !== 'function' || patched === real[name] || !/Sync$/.test(name)) continue
+  for (const [name, patched] of Object.entries(impl)) {
     fs[name] = function (...args) {
       if (depth > 0) return real[name].apply(this, args)
       depth++
