@@ -18,7 +18,9 @@ export const DEFAULT_FILE_NAME = 'appendonly.aof'
 
 /**
  * The base and incr files the manifest lists, in load order, with their sizes. A listed file
- * that does not exist is `AOF_MANIFEST_INVALID` (Redis refuses to start then, too).
+ * that does not exist is `AOF_MANIFEST_INVALID` (Redis refuses to start then, too), and so is
+ * one that is not a regular file: a directory cannot be read as a log, and a symbolic link
+ * would send appends and tail cuts to a file outside the store.
  */
 export function listFiles(dir: string, fileName: string, m: Manifest): StoreFile[] {
   const manifestPath = path.join(dir, fileNames(fileName).manifest)
@@ -26,8 +28,18 @@ export function listFiles(dir: string, fileName: string, m: Manifest): StoreFile
     const p = path.join(dir, e.name)
     let size: number
     try {
-      size = fs.statSync(p).size
+      const st = fs.lstatSync(p)
+      if (!st.isFile()) {
+        const what = st.isSymbolicLink() ? 'a symbolic link' : st.isDirectory() ? 'a directory' : 'not a regular file'
+        throw new AofError(
+          'AOF_MANIFEST_INVALID',
+          `The AOF manifest ${manifestPath} lists ${e.name} (seq ${e.seq}, ${e.type}), which is ${what}: the log files must be regular files inside the store directory. Fix that line of the manifest by hand (see docs/reference/file-format.md).`,
+          { file: manifestPath },
+        )
+      }
+      size = st.size
     } catch (err) {
+      if (err instanceof AofError) throw err
       throw new AofError(
         'AOF_MANIFEST_INVALID',
         `The AOF manifest ${manifestPath} lists ${e.name} (seq ${e.seq}, ${e.type}), which cannot be read: ${(err as NodeJS.ErrnoException).code}. Restore that file, or remove its line from the manifest by hand if its records are lost (see docs/reference/file-format.md).`,
