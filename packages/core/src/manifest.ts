@@ -39,14 +39,20 @@ export function nextSeq(m: Manifest, type: 'base' | 'incr'): number {
 
 /**
  * Parses manifest text with every check Redis's `aofLoadManifestFromFile` makes, in its order.
- * `file` names the manifest in errors. Throws `AOF_MANIFEST_INVALID` naming the line.
+ * With `fileName` (the store's, as when a store is opened or checked) it also refuses what
+ * Redis does not check: a file listed twice (its records would load twice, or a base listed as
+ * history would be deleted), names the store uses for itself (the manifest, its temp files,
+ * the lock), which must never be read as a log or appended to, and history entries that do not
+ * name a base or incr file of this store, since opening deletes history files. `file` names the
+ * manifest in errors. Throws `AOF_MANIFEST_INVALID` naming the line.
  */
-export function parseManifest(buf: Buffer, file: string): Manifest {
+export function parseManifest(buf: Buffer, file: string, fileName?: string): Manifest {
   // latin1 maps each byte to one char, so lengths are byte lengths and \xHH escapes in quoted
   // names can be turned back into UTF-8 bytes after splitting.
   const text = buf.toString('latin1')
   const m: Manifest = { base: null, history: [], incrs: [] }
   if (text.length === 0) throw manifestError(file, 0, '', 'Found an empty AOF manifest')
+  const seen = new Set<string>()
   let lineNo = 0
   let pos = 0
   while (pos < text.length) {
@@ -106,6 +112,11 @@ export function parseManifest(buf: Buffer, file: string): Manifest {
     }
     const type = CHAR_TYPE[typeChar]
     if (!type) throw manifestError(file, lineNo, raw, 'Unknown AOF file type')
+    if (fileName !== undefined) {
+      if (seen.has(name)) throw manifestError(file, lineNo, raw, `File ${name} is listed twice`)
+      seen.add(name)
+      checkStoreName(file, lineNo, raw, name, type, fileName)
+    }
     const entry: ManifestEntry = { name, seq, type }
     if (type === 'base') {
       if (m.base) throw manifestError(file, lineNo, raw, 'Found duplicate base file information')
@@ -121,6 +132,38 @@ export function parseManifest(buf: Buffer, file: string): Manifest {
     }
   }
   return m
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/** The store-aware checks of {@link parseManifest}. */
+function checkStoreName(
+  file: string,
+  lineNo: number,
+  raw: string,
+  name: string,
+  type: ManifestEntry['type'],
+  fileName: string,
+): void {
+  const names = fileNames(fileName)
+  if (
+    name === names.manifest ||
+    name === names.tempManifest ||
+    name === `temp-${fileName}.rewrite.aof` ||
+    name === 'aof.lock' ||
+    name.startsWith('aof.lock.')
+  ) {
+    throw manifestError(file, lineNo, raw, `File ${name} is one of the store's own control files, not a log file`)
+  }
+  const ours = new RegExp(`^${escapeRegExp(fileName)}\\.\\d+\\.(base|incr)\\.aof$`)
+  if (type === 'history' && !ours.test(name)) {
+    throw manifestError(
+      file,
+      lineNo,
+      raw,
+      `History file ${name} is not a base or incr file of this store (${fileName}.<seq>.base.aof or .incr.aof), and opening deletes history files`,
+    )
+  }
 }
 
 function manifestError(file: string, line: number, raw: string, reason: string): AofError {
@@ -251,7 +294,7 @@ export function readManifest(dir: string, fileName: string): Manifest | null {
       { file, cause: err },
     )
   }
-  return parseManifest(buf, file)
+  return parseManifest(buf, file, fileName)
 }
 
 /**
