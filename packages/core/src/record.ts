@@ -148,8 +148,23 @@ export function encodeJson(record: unknown): string {
 }
 
 function notSerializable(record: unknown, cause: unknown): AofError {
-  const found = findUnserializable(record)
-  const where = found ? ` (${found.reason} at ${found.path || 'the root'})` : ''
+  // A value nested deeper than the stack allows makes JSON.stringify throw a RangeError, and
+  // walking it to find the culprit would overflow too: say so instead.
+  let found: Unserializable | null = null
+  let deep = cause instanceof RangeError
+  if (!deep) {
+    try {
+      found = findUnserializable(record)
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err
+      deep = true
+    }
+  }
+  const where = deep
+    ? ' (nested too deeply for JSON.stringify)'
+    : found
+      ? ` (${found.reason} at ${found.path || 'the root'})`
+      : ''
   const type = (record as { type?: unknown } | null)?.type
   const named = typeof type === 'string' ? ` "${type}"` : ''
   return new AofError(
