@@ -295,13 +295,29 @@ class AofImpl<A> implements Aof<A> {
     )
   }
 
-  #openIncr(name: string, truncate: boolean): number {
+  /**
+   * Opens an incr file for appending. A `fresh` one is about to be listed in the manifest: an
+   * empty file of that name (left by a crash before the manifest listed it) is reused, but one
+   * holding records is someone's data and is refused, never truncated.
+   */
+  #openIncr(name: string, fresh: boolean): number {
     const p = this.#path(name)
+    let fd: number
     try {
-      return fs.openSync(p, O_APPEND_FLAGS | (truncate ? fs.constants.O_TRUNC : 0), FILE_MODE)
+      fd = fs.openSync(p, O_APPEND_FLAGS, FILE_MODE)
     } catch (err) {
       throw ioError('Opening the incr file', p, err, "Check the directory's permissions and free space.")
     }
+    if (fresh && fs.fstatSync(fd).size > 0) {
+      fs.closeSync(fd)
+      const manifest = this.#path(this.#names.manifest)
+      throw new AofError(
+        'AOF_MANIFEST_INVALID',
+        `${p} holds records, but the manifest ${manifest} does not list it, and a new incr file of that name was about to start. Add it to the manifest by hand (file <name> seq <n> type i, see docs/reference/file-format.md) or move it away.`,
+        { file: manifest },
+      )
+    }
+    return fd
   }
 
   #persist(m: Manifest): void {
