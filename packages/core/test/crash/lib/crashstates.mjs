@@ -284,13 +284,13 @@ export function checkState(core, dir, files, point, seed) {
     aof = core.openAof({ dir })
     records = [...aof.records()]
   } catch (err) {
+    aof?.closeSync()
     return `load failed: ${err?.code ?? err?.name}: ${err?.message}`
-  } finally {
-    try {
-      aof?.closeSync()
-    } catch (err) {
-      return `close failed: ${err?.message}`
-    }
+  }
+  try {
+    aof.closeSync()
+  } catch (err) {
+    return `close failed: ${err?.message}`
   }
   let state
   try {

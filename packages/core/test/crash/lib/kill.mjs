@@ -2,7 +2,9 @@
 // directory, each killed with SIGKILL at a seeded point, each restarting from what the previous
 // one left, and checks every restart:
 //   - the store opens and its state is the state after some prefix of the run's actions;
-//   - nothing goes backwards: a restart holds at least what the previous restart held;
+//   - nothing goes backwards: a restart holds at least what the previous restart held, and every
+//     action dispatched in an event-loop turn that had ended before the kill (under every
+//     policy the core writes a turn's appends to the OS at the end of the turn);
 //   - nothing appears that was never dispatched: at most the last announced burst;
 //   - under `always`, every action whose dispatch returned (its `a <k>` line was read from the
 //     pipe) is there.
@@ -23,7 +25,7 @@ function runChild(cfg, killAfterAcks, timeoutMs) {
       env: { ...process.env, AOF_CRASH: JSON.stringify(cfg) },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
-    const out = { inRewrite: false, killOp: null, restored: null, lastAck: -1, acks: 0, announced: -1, lines: [], stderr: '', killedByUs: false }
+    const out = { written: 0, inRewrite: false, killOp: null, restored: null, lastAck: -1, acks: 0, announced: -1, lines: [], stderr: '', killedByUs: false }
     let buf = ''
     const timer = setTimeout(() => {
       out.timedOut = true
@@ -41,6 +43,8 @@ function runChild(cfg, killAfterAcks, timeoutMs) {
             out.killedByUs = true
             child.kill('SIGKILL')
           }
+        } else if (line.startsWith('w ')) {
+          out.written = Math.max(out.written, Number(line.slice(2)))
         } else if (line.startsWith('s ')) {
           out.announced = Math.max(out.announced, Number(line.slice(2)))
         } else if (line === 'r+' || line === 'r-') {
@@ -135,12 +139,15 @@ export async function runChain({
       const n = Number(nText)
       r.maxN = Math.max(r.maxN, n)
       if (status !== 'ok') fail(`restored state is not a prefix of the actions: ${why.join(' ')}`)
-      if (n < floor) fail(`restored ${n} actions, but ${floor} were on record before (acknowledged under always, or restored before)`)
+      if (n < floor) fail(`restored ${n} actions, but ${floor} were on record before (acknowledged under always, written in an earlier turn, or restored before)`)
       if (n > ceiling) fail(`restored ${n} actions, but only ${ceiling} were ever issued`)
       floor = Math.max(floor, n)
       ceiling = Math.max(ceiling, n)
     }
     ceiling = Math.max(ceiling, res.announced + 1)
+    // Under every policy a process kill keeps what earlier turns wrote; under always also
+    // every action whose append returned.
+    floor = Math.max(floor, res.written)
     if (policy === 'always') floor = Math.max(floor, res.lastAck + 1)
     if (last) {
       if (res.code !== 0) fail(`final check exited ${res.code} ${res.signal}`)

@@ -2,6 +2,7 @@
 // the Zustand adapter, checks the restored state, then dispatches the run's actions in bursts
 // until it is killed, reporting over stdout:
 //   restored <n> ok | restored <n> bad <why> | openerror <code> <message>
+//   w <k>      actions before k were issued in earlier event-loop turns, so written to the OS
 //   s <k>      a burst is about to issue actions up to k (an upper bound for the next restore)
 //   a <k>      the dispatch/append of action k has returned
 //   r+ / r-    a rewrite is running / has ended (seen at the start of a burst)
@@ -134,6 +135,9 @@ let i = restored.n
 const end = i + cfg.maxActions
 let inRewrite = false
 const tick = () => {
+  // Every earlier burst ran in an earlier event-loop turn, whose end wrote it to the OS (the
+  // core's setImmediate was queued before this tick's): a process kill cannot lose it now.
+  say(`w ${i}`)
   const now = app.stats().rewriteInProgress
   if (now !== inRewrite) say(now ? 'r+' : 'r-')
   inRewrite = now
