@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { DIR_MODE, FILE_MODE } from './durable.js'
+import { FILE_MODE, mkdirDurableSync } from './durable.js'
 import { AofError, ioError } from './errors.js'
 import {
   CRON_MS,
@@ -163,7 +163,7 @@ class AofImpl<A> implements Aof<A> {
     this.dir = this.#o.dir
     this.#names = fileNames(this.#o.fileName)
     try {
-      fs.mkdirSync(this.dir, { recursive: true, mode: DIR_MODE })
+      mkdirDurableSync(this.dir)
     } catch (err) {
       throw ioError('Creating the store directory', this.dir, err, 'Check that the parent directory exists and is writable.')
     }

@@ -33,6 +33,25 @@ const isIgnorableDirSyncError = (err: unknown): boolean => {
   return code === 'EISDIR' || code === 'EPERM' || code === 'EINVAL' || code === 'EBADF'
 }
 
+/**
+ * Creates `dir` and any missing parents (mode 0700) and fsyncs the directory each new one was
+ * created in: a new directory's name is only durable once its parent is fsynced, and without
+ * that a power loss can take a new store away with every record acknowledged in it. A parent
+ * this process may not open for reading is skipped (nothing better can be done there).
+ */
+export function mkdirDurableSync(dir: string): void {
+  const first = fs.mkdirSync(dir, { recursive: true, mode: DIR_MODE })
+  if (first === undefined) return
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      fsyncDir(path.dirname(d))
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EACCES') throw err
+    }
+    if (d === path.resolve(first) || d === path.dirname(d)) break
+  }
+}
+
 /** Writes all of `data` at the file's current position, looping over short writes. */
 export function writeAll(fd: number, data: Buffer): void {
   let done = 0
