@@ -5,9 +5,11 @@
 // The model (our own, deliberately weaker than ext4 so it covers more file systems):
 // - File data: a write is durable once an fsync/fdatasync of that file that began after it has
 //   completed. Truncations are kept in order with the file's other ops.
-// - Names: creating, renaming, linking and deleting a name is durable once an fsync of the
-//   directory that began after it has completed. Before that each such op is independently
-//   lost or kept (so a later rename can survive an earlier create that did not).
+// - Names: creating, renaming, linking and deleting a name (a file's or a directory's) is
+//   durable once an fsync of its directory that began after it has completed. Before that each
+//   such op is independently lost or kept (so a later rename can survive an earlier create
+//   that did not). A name whose directory is lost is lost with it. The trace covers the store
+//   directory's parent, so the store directory's own creation is one of these names.
 // - 'drop' mode: at each crash point keep only durable data, with every subset of the pending
 //   name ops.
 // - 'reorder' mode: additionally each pending write of a file is lost, kept, or kept torn (its
@@ -83,9 +85,16 @@ const resize = (buf, size) => {
   return out
 }
 
+/** The inode number of a directory in a name map. */
+const DIR = -1
+const parentOf = (name) => {
+  const d = path.dirname(name)
+  return d === '.' ? '' : d
+}
+
 /** Applies a name op to a name -> inode map. */
 function applyNs(map, op) {
-  if (op.kind === 'create' || op.kind === 'link') map.set(op.name, op.ino)
+  if (op.kind === 'create' || op.kind === 'link' || op.kind === 'mkdir') map.set(op.name, op.ino)
   else if (op.kind === 'rename') {
     if (map.get(op.from) === op.ino) map.delete(op.from)
     map.set(op.to, op.ino)
@@ -95,21 +104,23 @@ function applyNs(map, op) {
 }
 
 /**
- * Walks the trace and yields each crash point: { index, op, floor, issued, manifests,
- * states() }, where states(mode, cap, rng) yields { files: Map<name, Buffer>, choice }.
+ * Walks the trace of the fs ops under `root` and yields each crash point: { index, op, floor,
+ * issued, manifests, states() }, where states(mode, cap, rng) yields { files, dirs, choice }:
+ * files maps names relative to `root` to their bytes, dirs lists the directories that exist.
  */
-export function* crashPoints(ops, dir) {
-  const root = path.resolve(dir)
+export function* crashPoints(ops, root) {
+  root = path.resolve(root)
   const nameOf = (p) => path.relative(root, p)
   const inodes = [] // { ops: [], syncUpto }
-  const names = new Map() // logical name -> ino
-  const fdIno = new Map()
+  const names = new Map() // logical name -> ino (DIR for directories)
+  const fdIno = new Map() // fd -> ino, or 'dir:<name>'
   const nsOps = []
-  let dirUpto = 0
+  const dirUpto = new Map() // directory name -> the ops before this seq in it are durable
   let floor = 0
   let issued = 0
   const manifests = new Set() // hashes of every manifest content ever renamed into place
   const hash = (b) => createHash('sha1').update(b).digest('hex')
+  const nsOp = (o) => nsOps.push({ ...o, parent: parentOf(o.name ?? o.to) })
   for (let index = 0; index < ops.length; index++) {
     const op = ops[index]
     if (op.mark) {
@@ -119,17 +130,23 @@ export function* crashPoints(ops, dir) {
     }
     const seq = op.seq
     switch (op.op) {
+      case 'mkdir': {
+        const name = nameOf(op.path)
+        nsOp({ seq, kind: 'mkdir', name, ino: DIR })
+        names.set(name, DIR)
+        break
+      }
       case 'open': {
-        if (op.path === root) {
-          fdIno.set(op.fd, 'dir')
+        const name = nameOf(op.path)
+        if (op.dir) {
+          fdIno.set(op.fd, `dir:${name}`)
           break
         }
-        const name = nameOf(op.path)
         let ino = names.get(name)
         if (op.creat || ino === undefined) {
           ino = inodes.push({ ops: [], syncUpto: 0 }) - 1
           names.set(name, ino)
-          nsOps.push({ seq, kind: 'create', name, ino })
+          nsOp({ seq, kind: 'create', name, ino })
         }
         if (op.trunc) inodes[ino].ops.push({ seq, kind: 't', len: 0 })
         fdIno.set(op.fd, ino)
@@ -140,8 +157,10 @@ export function* crashPoints(ops, dir) {
         break
       case 'fsync': {
         const ino = fdIno.get(op.fd)
-        if (ino === 'dir') dirUpto = Math.max(dirUpto, op.upto)
-        else inodes[ino].syncUpto = Math.max(inodes[ino].syncUpto, op.upto)
+        if (typeof ino === 'string') {
+          const d = ino.slice(4)
+          dirUpto.set(d, Math.max(dirUpto.get(d) ?? 0, op.upto))
+        } else inodes[ino].syncUpto = Math.max(inodes[ino].syncUpto, op.upto)
         break
       }
       case 'ftrunc':
@@ -153,24 +172,25 @@ export function* crashPoints(ops, dir) {
       case 'rename': {
         const from = nameOf(op.from)
         const to = nameOf(op.to)
+        if (parentOf(from) !== parentOf(to)) throw new Error(`rename across directories: ${from} -> ${to}`)
         const ino = names.get(from)
-        nsOps.push({ seq, kind: 'rename', from, to, ino })
+        nsOp({ seq, kind: 'rename', from, to, ino })
         names.delete(from)
         names.set(to, ino)
-        if (to === MANIFEST) manifests.add(hash(contentOf(inodes[ino].ops)))
+        if (path.basename(to) === MANIFEST) manifests.add(hash(contentOf(inodes[ino].ops)))
         break
       }
       case 'unlink': {
         const name = nameOf(op.path)
         if (!names.has(name)) throw new Error(`trace unlinks ${name}, which does not exist`)
-        nsOps.push({ seq, kind: 'unlink', name, ino: names.get(name) })
+        nsOp({ seq, kind: 'unlink', name, ino: names.get(name) })
         names.delete(name)
         break
       }
       case 'link': {
         const name = nameOf(op.to)
         const ino = names.get(nameOf(op.from))
-        nsOps.push({ seq, kind: 'link', name, ino })
+        nsOp({ seq, kind: 'link', name, ino })
         names.set(name, ino)
         break
       }
@@ -180,7 +200,7 @@ export function* crashPoints(ops, dir) {
     const durableNames = new Map()
     const pendingNs = []
     for (const o of nsOps) {
-      if (o.seq < dirUpto) applyNs(durableNames, o)
+      if (o.seq < (dirUpto.get(o.parent) ?? 0)) applyNs(durableNames, o)
       else pendingNs.push(o)
     }
     const snapshot = inodes.map((ino) => ({ ops: ino.ops.slice(), syncUpto: ino.syncUpto }))
@@ -199,7 +219,7 @@ export function* crashPoints(ops, dir) {
 /** Yields the crash states of one point; `exhaustive` on the generator's return value. */
 function* statesAt(inodes, durableNames, pendingNs, mode, cap, rng) {
   // Which inodes can be reached at all: any name op, durable or pending, may point at them.
-  const reachable = new Set([...durableNames.values(), ...pendingNs.map((o) => o.ino)])
+  const reachable = new Set([...durableNames.values(), ...pendingNs.map((o) => o.ino)].filter((i) => i !== DIR))
   const durable = new Map()
   const files = []
   for (const ino of reachable) {
@@ -235,14 +255,23 @@ function* statesAt(inodes, durableNames, pendingNs, mode, cap, rng) {
       if (size > 0) buf = resize(buf, f.sizes[size - 1])
       content.set(f.ino, buf)
     }
-    const out = new Map()
-    for (const [name, ino] of map) if (!isLock(name)) out.set(name, content.get(ino))
+    // A name exists only when every directory above it does.
+    const visible = (name) => {
+      for (let d = parentOf(name); d !== ''; d = parentOf(d)) if (map.get(d) !== DIR) return false
+      return true
+    }
+    const out = { files: new Map(), dirs: [] }
+    for (const [name, ino] of map) {
+      if (!visible(name)) continue
+      if (ino === DIR) out.dirs.push(name)
+      else if (!isLock(path.basename(name))) out.files.set(name, content.get(ino))
+    }
     return out
   }
   if (total <= cap) {
     const digits = radix.map(() => 0)
     for (let s = 0; s < total; s++) {
-      yield { files: build(digits), choice: digits.join('') }
+      yield { ...build(digits), choice: digits.join('') }
       for (let k = 0; k < digits.length; k++) {
         if (++digits[k] < radix[k]) break
         digits[k] = 0
@@ -261,27 +290,32 @@ function* statesAt(inodes, durableNames, pendingNs, mode, cap, rng) {
     const key = digits.join(',')
     if (seen.has(key)) continue
     seen.add(key)
-    yield { files: build(digits), choice: key }
+    yield { ...build(digits), choice: key }
   }
   return false
 }
 
 /**
  * Checks one crash state: the manifest is one that was installed whole, and `openAof` with
- * default options loads a prefix of the appended records holding every durable one.
- * Returns null or the reason it failed. `dir` must not exist; it is left for the caller.
+ * default options on the store directory loads a prefix of the appended records holding every
+ * durable one. Returns null or the reason it failed. `at` must not exist; it is left for the
+ * caller. `store` is the store directory's name under the traced root.
  */
-export function checkState(core, dir, files, point, seed) {
-  fs.mkdirSync(dir, { recursive: true })
-  for (const [name, buf] of files) fs.writeFileSync(path.join(dir, name), buf)
-  const manifest = files.get(MANIFEST)
+export function checkState(core, at, state, point, seed, store) {
+  fs.mkdirSync(at, { recursive: true })
+  for (const d of state.dirs) fs.mkdirSync(path.join(at, d), { recursive: true })
+  for (const [name, buf] of state.files) {
+    fs.mkdirSync(path.join(at, parentOf(name)), { recursive: true })
+    fs.writeFileSync(path.join(at, name), buf)
+  }
+  const manifest = state.files.get(path.join(store, MANIFEST))
   if (manifest && !point.manifests.has(createHash('sha1').update(manifest).digest('hex'))) {
     return `the manifest is not one that was written whole: ${JSON.stringify(manifest.toString('latin1'))}`
   }
   let aof
   let records
   try {
-    aof = core.openAof({ dir })
+    aof = core.openAof({ dir: path.join(at, store) })
     records = [...aof.records()]
   } catch (err) {
     aof?.closeSync()
@@ -292,16 +326,16 @@ export function checkState(core, dir, files, point, seed) {
   } catch (err) {
     return `close failed: ${err?.message}`
   }
-  let state
+  let state2
   try {
-    state = foldCoreRecords(records)
+    state2 = foldCoreRecords(records)
   } catch (err) {
     return `records are not a prefix: ${err.message}`
   }
-  const why = prefixError(seed, state)
+  const why = prefixError(seed, state2)
   if (why) return why
-  if (state.n < point.floor) return `loaded ${state.n} records, but ${point.floor} were durable (acknowledged) at this point`
-  if (state.n > point.issued) return `loaded ${state.n} records, but only ${point.issued} were appended`
+  if (state2.n < point.floor) return `loaded ${state2.n} records, but ${point.floor} were durable (acknowledged) at this point${state.dirs.includes(store) ? '' : ' (the store directory itself is gone)'}`
+  if (state2.n > point.issued) return `loaded ${state2.n} records, but only ${point.issued} were appended`
   return null
 }
 
@@ -319,29 +353,32 @@ const describeOp = (op, dir) => {
 export function explore({ core, ops, dir, mode, cap, seed, scratch, maxFailures = 10 }) {
   const rng = prng(seed ^ 0x5bd1e995)
   const r = { mode, points: 0, exhaustivePoints: 0, sampledPoints: 0, states: 0, distinct: 0, failures: [], opsAtFailure: {} }
+  const root = path.dirname(path.resolve(dir))
+  const store = path.basename(dir)
   const seen = new Set()
   let k = 0
-  for (const point of crashPoints(ops, dir)) {
+  for (const point of crashPoints(ops, root)) {
     r.points++
     const gen = point.states(mode, cap, rng)
     let step
     while (!(step = gen.next()).done) {
-      const { files, choice } = step.value
+      const { choice, ...state } = step.value
       r.states++
       const h = createHash('sha1')
-      for (const name of [...files.keys()].sort()) h.update(name + '\0').update(files.get(name)).update('\0')
+      for (const d of [...state.dirs].sort()) h.update(`dir ${d}\0`)
+      for (const name of [...state.files.keys()].sort()) h.update(name + '\0').update(state.files.get(name)).update('\0')
       const key = `${h.digest('hex')}/${point.floor}/${point.issued}`
       if (seen.has(key)) continue
       seen.add(key)
       r.distinct++
       const at = path.join(scratch, `s${k++}`)
-      const why = checkState(core, at, files, point, seed)
+      const why = checkState(core, at, state, point, seed, store)
       fs.rmSync(at, { recursive: true, force: true })
       if (why) {
-        const what = describeOp(point.op, dir).replace(/\d+ bytes at \d+/, 'bytes')
+        const what = describeOp(point.op, root).replace(/\d+ bytes at \d+/, 'bytes')
         r.opsAtFailure[what] = (r.opsAtFailure[what] ?? 0) + 1
         if (r.opsAtFailure[what] <= 2 && r.failures.length < maxFailures) {
-          r.failures.push(`${mode}: crash after op ${point.op.seq} (${what}), state ${choice} [${[...files.keys()].join(', ')}]: ${why}`)
+          r.failures.push(`${mode}: crash after op ${point.op.seq} (${what}), state ${choice} [${[...state.dirs.map((d) => d + '/'), ...state.files.keys()].join(', ')}]: ${why}`)
         }
       }
     }

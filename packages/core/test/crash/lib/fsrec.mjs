@@ -4,7 +4,8 @@
 //
 // Every call that changes a file under `dir` (or fsyncs one) becomes an op, reported to `onOp`
 // after the call succeeded (an async call: when it completes, before its callback runs):
-//   { op: 'open', fd, path, creat, trunc }  every open under dir (fds are mapped to files)
+//   { op: 'open', fd, path, dir, creat, trunc }  every open under dir (fds are mapped to files)
+//   { op: 'mkdir', path }                     a directory created under dir
 //   { op: 'write', fd, path, off, data }      data: Buffer of the bytes the call wrote
 //   { op: 'fsync', fd, path, upto }           fsync/fdatasync; covers the ops numbered < upto
 //   { op: 'ftrunc', fd, path, len } / { op: 'trunc', path, len }
@@ -65,7 +66,8 @@ export function patchFs(dir, onOp) {
     const existed = exists(abs)
     const fd = real.openSync(p, flags, mode)
     fds.set(fd, { path: abs, append: (f & O_APPEND) !== 0, pos: 0 })
-    emit({ op: 'open', fd, path: abs, creat: !existed && (f & O_CREAT) !== 0, trunc: existed && (f & O_TRUNC) !== 0 })
+    const dir = real.fstatSync(fd).isDirectory()
+    emit({ op: 'open', fd, path: abs, dir, creat: !existed && (f & O_CREAT) !== 0, trunc: existed && (f & O_TRUNC) !== 0 })
     return fd
   }
 
@@ -128,6 +130,22 @@ export function patchFs(dir, onOp) {
   fs.fdatasync = syncFdAsync('fdatasync')
   fs.fsync = syncFdAsync('fsync')
 
+  impl.mkdirSync = function (p, opts) {
+    const abs = under(p)
+    const first = real.mkdirSync(p, opts)
+    if (abs && first !== undefined) {
+      // recursive: every level from the first one created down to p was created, in order.
+      const levels = []
+      for (let d = abs; ; d = path.dirname(d)) {
+        levels.unshift(d)
+        if (d === path.resolve(first) || d === path.dirname(d)) break
+      }
+      for (const d of levels) if (under(d) && d !== root) emit({ op: 'mkdir', path: d })
+    } else if (abs && opts?.recursive !== true) {
+      emit({ op: 'mkdir', path: abs })
+    }
+    return first
+  }
   impl.ftruncateSync = function (fd, len = 0) {
     const f = fds.get(fd)
     real.ftruncateSync(fd, len)

@@ -5,6 +5,7 @@
 //   { mark: 'durable', n }  the first n records are promised durable (append returned under
 //                           'always', flush() or closeSync() returned)
 // Config (JSON in AOF_TRACE): dir, policy, workload ('append' | 'rewrite' | 'auto'), seed, pad.
+import * as path from 'node:path'
 import { patchFs, real } from './fsrec.mjs'
 import { prng, stepAction } from './model.mjs'
 import { CORE_DIST, importDist } from './paths.mjs'
@@ -12,7 +13,9 @@ import { CORE_DIST, importDist } from './paths.mjs'
 const cfg = JSON.parse(process.env.AOF_TRACE)
 const out = real.openSync(process.env.AOF_TRACE_FILE, 'w')
 const emit = (obj) => real.writeSync(out, JSON.stringify(obj) + '\n')
-patchFs(cfg.dir, (op) => {
+// The recording covers the store directory's parent, so the creation of the store directory
+// itself (and whether its name is durable) is part of the trace.
+patchFs(path.dirname(cfg.dir), (op) => {
   if (op.data) op.data = op.data.toString('base64')
   emit(op)
 })
