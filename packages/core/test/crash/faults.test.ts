@@ -44,6 +44,8 @@ beforeAll(() => {
 afterAll(() => tally('disk faults (LD_PRELOAD)', { runs, faultsInjected: injected }))
 
 interface Report {
+  rewriteDuring: string
+  tempFilesAfterRewrite: string[]
   errors: string[]
   threw: string[]
   boundary: string[]
@@ -121,6 +123,9 @@ describe.concurrent.each(faults)('$what, injected with LD_PRELOAD', ({ fault, ca
         expect(r.recovered).toBe(true)
       }
       expect(r.statsAfter).toEqual({ lastWriteStatus: 'ok', bufferLength: 0 })
+      // A rewrite tried during the fault failed cleanly.
+      expect(r.rewriteDuring).toBe('AOF_REWRITE_FAILED')
+      expect(r.tempFilesAfterRewrite).toEqual([])
       expectAllAppends(dir, r.appended)
     })
   }

@@ -83,6 +83,14 @@ const seen = injected()
 const retried = cfg.policy !== 'always' && (cfg.fault.startsWith('write') || cfg.policy === 'everysec')
 if (retried) await until(() => injected() >= seen + 2)
 look()
+// A rewrite during the fault fails and leaves the previous files (and no temp files).
+try {
+  await aof.rewrite({ type: '@@aof/SNAPSHOT', payload: { n }, meta: { version: 0 } })
+  report.rewriteDuring = 'ok'
+} catch (e) {
+  report.rewriteDuring = e.code
+}
+report.tempFilesAfterRewrite = fs.readdirSync(cfg.dir).filter((f) => f.startsWith('temp-'))
 const s = aof.stats()
 report.statsDuring = { lastWriteStatus: s.lastWriteStatus, error: s.lastWriteError ? `${s.lastWriteError.code}/${s.lastWriteError.cause?.code}` : null, bufferLength: s.bufferLength }
 
