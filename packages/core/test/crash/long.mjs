@@ -18,6 +18,8 @@ import { runChain } from './lib/kill.mjs'
 import { CORE_DIST, REDUX_DIST, ZUSTAND_DIST, importDist } from './lib/paths.mjs'
 
 const { values: opt } = parseArgs({
+  // `pnpm crash:long -- --kills 900` passes the `--` through.
+  args: process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--')),
   options: {
     kills: { type: 'string', default: '300' },
     seed: { type: 'string', default: String(Date.now() % 1_000_000) },
