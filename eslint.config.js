@@ -55,7 +55,7 @@ export default tseslint.config(
   },
   {
     files: ['examples/electron-main/renderer/**'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly' } },
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', location: 'readonly' } },
   },
   {
     // A package's own tests may import its sources: they test the internals.

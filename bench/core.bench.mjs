@@ -199,7 +199,7 @@ if (!process.argv.includes('--no-huge')) {
   let written = 0
   while (written < target) written += fs.writeSync(fd, block)
   fs.closeSync(fd)
-  global.gc?.()
+  globalThis.gc?.()
   const rssBefore = process.memoryUsage().rss
   let peak = rssBefore
   const log = openAof({ dir })

@@ -172,7 +172,11 @@ async function burstAndKill(script, stateDir, atLeast) {
       buffered += chunk.toString()
       const lines = buffered.split('\n')
       buffered = lines.pop()
-      for (const l of lines) if (l.startsWith('ok ')) (last = Number(l.slice(3))), count++
+      for (const l of lines) {
+        if (!l.startsWith('ok ')) continue
+        last = Number(l.slice(3))
+        count++
+      }
       if (count >= atLeast && !child.killed) {
         child.kill('SIGKILL')
         resolve()

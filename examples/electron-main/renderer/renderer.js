@@ -37,7 +37,11 @@ window.todos.onChange((message) => {
 window.todos.get().then((snapshot) => {
   state = snapshot.state
   seq = snapshot.seq
-  for (const m of pending) if (m.seq > seq) (seq = m.seq), apply(m.action)
+  for (const m of pending) {
+    if (m.seq <= seq) continue
+    seq = m.seq
+    apply(m.action)
+  }
   render()
 })
 
