@@ -22,6 +22,7 @@ afterAll(() => {
     opsKills: sum('opsKills'),
     ackedKills: sum('ackedKills'),
     killsInRewrite: sum('killsInRewrite'),
+    killsAtIdle: sum('killsAtIdle'),
     restarts: sum('restarts'),
   })
 })

@@ -59,7 +59,8 @@ if (!opt['no-kills']) {
     for (let job = queue.shift(); job; job = queue.shift()) {
       const dir = temp('aof-long-kill-')
       const r = await runChain({ ...job, dir, kills: perChain, maxAckKill: 400, maxSelfKillOps: 300 })
-      fs.rmSync(dir, { recursive: true, force: true })
+      if (r.failures.length === 0) fs.rmSync(dir, { recursive: true, force: true })
+      else r.failures.push(`${r.tag}: the store is kept in ${dir}`)
       totals.chains++
       for (const k of ['kills', 'ackKills', 'opsKills', 'ackedKills', 'killsInRewrite', 'restarts', 'tornTails']) totals[k] += r[k]
       for (const [op, n] of Object.entries(r.selfKillOps)) killOps[op] = (killOps[op] ?? 0) + n

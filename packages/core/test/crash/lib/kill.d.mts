@@ -19,6 +19,7 @@ export interface ChainResult {
   opsKills: number
   ackedKills: number
   killsInRewrite: number
+  killsAtIdle: number
   cleanExits: number
   restarts: number
   tornTails: number

@@ -47,6 +47,13 @@ function runChild(cfg, killAfterAcks, timeoutMs) {
           out.written = Math.max(out.written, Number(line.slice(2)))
         } else if (line.startsWith('s ')) {
           out.announced = Math.max(out.announced, Number(line.slice(2)))
+        } else if (line === 'idle') {
+          // It ran out of actions before its kill point: kill it now.
+          out.killedAtIdle = true
+          if (!out.killedByUs) {
+            out.killedByUs = true
+            child.kill('SIGKILL')
+          }
         } else if (line === 'r+' || line === 'r-') {
           out.inRewrite = line === 'r+'
         } else if (line.startsWith('k ')) {
@@ -92,6 +99,7 @@ export async function runChain({
     opsKills: 0,
     ackedKills: 0,
     killsInRewrite: 0,
+    killsAtIdle: 0,
     cleanExits: 0,
     restarts: 0,
     tornTails: 0,
@@ -99,6 +107,7 @@ export async function runChain({
     selfKillOps: {},
     failures: [],
   }
+  let prev = null // what the round before did, for failure messages
   let floor = 0 // what every later restart must hold
   let ceiling = 0 // one past the highest action ever issued
   for (let round = 0; round <= kills; round++) {
@@ -124,7 +133,8 @@ export async function runChain({
           ? `self-kill right after ack ${cfg.selfKillAtAck}`
           : `kill after ${ackKill} acks`
     const where = `${tag} round ${round} (${last ? 'final check' : what})`
-    const fail = (msg) => r.failures.push(`${where}: ${msg}${res.stderr ? `\n  stderr: ${res.stderr.trim().slice(0, 800)}` : ''}`)
+    const fail = (msg) =>
+      r.failures.push(`${where}: ${msg}${prev ? `\n  round before: ${prev}` : ''}${res.stderr ? `\n  stderr: ${res.stderr.trim().slice(0, 800)}` : ''}`)
     r.tornTails += res.lines.filter((l) => l === 'onerror AOF_TRUNCATED').length
     for (const l of res.lines) {
       if (l.startsWith('error') || (l.startsWith('onerror') && l !== 'onerror AOF_TRUNCATED')) fail(l)
@@ -144,6 +154,7 @@ export async function runChain({
       floor = Math.max(floor, n)
       ceiling = Math.max(ceiling, n)
     }
+    prev = `${what}, ${res.restored}, wrote up to ${res.written}, last return ${res.lastAck}, announced ${res.announced}, ended by ${res.signal ?? res.code}, last lines ${res.lines.slice(-4).join(' | ')}`
     ceiling = Math.max(ceiling, res.announced + 1)
     // Under every policy a process kill keeps what earlier turns wrote; under always also
     // every action whose append returned.
@@ -157,6 +168,7 @@ export async function runChain({
       else if (how === 'acked') r.ackedKills++
       else r.ackKills++
       if (res.inRewrite) r.killsInRewrite++
+      if (res.killedAtIdle) r.killsAtIdle++
       if (res.killOp) r.selfKillOps[res.killOp] = (r.selfKillOps[res.killOp] ?? 0) + 1
     } else if (res.code === 0 && res.lines.includes('done')) {
       r.cleanExits++

@@ -2,11 +2,12 @@
 // the Zustand adapter, checks the restored state, then dispatches the run's actions in bursts
 // until it is killed, reporting over stdout:
 //   restored <n> ok | restored <n> bad <why> | openerror <code> <message>
-//   w <k>      actions before k were issued in earlier event-loop turns, so written to the OS
+//   w <k>      actions before k were written to the OS (their turn's write has run)
 //   s <k>      a burst is about to issue actions up to k (an upper bound for the next restore)
 //   a <k>      the dispatch/append of action k has returned
 //   r+ / r-    a rewrite is running / has ended (seen at the start of a burst)
 //   k <op> <file>  a self-kill is about to happen right after this fs op
+//   idle       out of actions: waiting to be killed
 //   onerror <code> / error <message> / done
 // Config (JSON in AOF_CRASH): kind, policy, mode ('burst' | 'rewrite'), dir, seed, round,
 // maxActions, maxBurst, selfKillAfter (die by SIGKILL right after that many fs ops on the
@@ -134,18 +135,21 @@ const rng = prng((cfg.seed ^ Math.imul(cfg.round + 1, 0x9e3779b1)) >>> 0)
 let i = restored.n
 const end = i + cfg.maxActions
 let inRewrite = false
+let viaImmediate = false
 const tick = () => {
-  // Every earlier burst ran in an earlier event-loop turn, whose end wrote it to the OS (the
-  // core's setImmediate was queued before this tick's): a process kill cannot lose it now.
-  say(`w ${i}`)
+  // When this tick was queued with setImmediate at the end of the previous one, the core's
+  // end-of-turn write (a setImmediate queued by the previous burst's first append) ran before
+  // it: every earlier action is in the OS, and a process kill cannot lose it. (A tick queued
+  // with setTimeout may run before that write, in the next loop's timers phase.)
+  if (viaImmediate) say(`w ${i}`)
   const now = app.stats().rewriteInProgress
   if (now !== inRewrite) say(now ? 'r+' : 'r-')
   inRewrite = now
   if (i >= end) {
-    app.close().then(() => {
-      say('done')
-      process.exit(0)
-    })
+    // Out of actions before any kill came (a slow parent): wait for it, so that every round
+    // ends in a kill whatever the machine's speed.
+    say('idle')
+    setInterval(() => {}, 1000)
     return
   }
   const b = rng.int(1, cfg.maxBurst)
@@ -169,7 +173,8 @@ const tick = () => {
       if (err?.code !== 'AOF_REWRITE_IN_PROGRESS') say(`error rewrite ${err?.code} ${err?.message}`)
     })
   }
-  if (rng.chance(0.1)) setTimeout(tick, rng.int(0, 3))
-  else setImmediate(tick)
+  viaImmediate = !rng.chance(0.1)
+  if (viaImmediate) setImmediate(tick)
+  else setTimeout(tick, rng.int(0, 3))
 }
 tick()
