@@ -52,7 +52,7 @@ if (!opt['no-kills']) {
     for (const policy of ['always', 'everysec', 'no'])
       for (const mode of ['burst', 'rewrite']) chains.push({ kind, policy, mode })
   const perChain = Math.ceil(Number(opt.kills) / chains.length)
-  const totals = { chains: 0, kills: 0, ackKills: 0, opsKills: 0, ackedKills: 0, killsInRewrite: 0, restarts: 0, tornTails: 0 }
+  const totals = { chains: 0, kills: 0, ackKills: 0, opsKills: 0, ackedKills: 0, killsInRewrite: 0, killsAtIdle: 0, restarts: 0, tornTails: 0 }
   const killOps = {}
   const queue = chains.map((c, k) => ({ ...c, seed: seed + k }))
   const worker = async () => {
@@ -62,7 +62,7 @@ if (!opt['no-kills']) {
       if (r.failures.length === 0) fs.rmSync(dir, { recursive: true, force: true })
       else r.failures.push(`${r.tag}: the store is kept in ${dir}`)
       totals.chains++
-      for (const k of ['kills', 'ackKills', 'opsKills', 'ackedKills', 'killsInRewrite', 'restarts', 'tornTails']) totals[k] += r[k]
+      for (const k of Object.keys(totals)) if (k !== 'chains') totals[k] += r[k]
       for (const [op, n] of Object.entries(r.selfKillOps)) killOps[op] = (killOps[op] ?? 0) + n
       failures.push(...r.failures)
       console.log(`  ${r.tag}: ${r.kills} kills (${r.killsInRewrite} in a rewrite), ${r.restarts} restarts, up to ${r.maxN} actions, ${r.failures.length} failures`)
