@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { FILE_MODE, mkdirDurableSync } from './durable.js'
+import { FILE_MODE, mkdirDurableSync, writeFileAtomicSync } from './durable.js'
 import { AofError, ioError } from './errors.js'
 import {
   CRON_MS,
@@ -274,7 +274,26 @@ class AofImpl<A> implements Aof<A> {
         { file, offset: torn },
       )
     }
+    // A plain torn tail is half a record. A zero-filled region (a power loss that reached the
+    // file's size but not its data) can be followed by complete lines written after it: they
+    // cannot be applied without the lost ones (the state would not be a prefix), so they are
+    // cut too, but first saved beside the file, so nothing that was on disk is destroyed.
+    let saved: string | null = null
+    let laterLines = 0
     try {
+      const cut = Buffer.alloc(bytes)
+      const rfd = fs.openSync(file, 'r')
+      try {
+        fs.readSync(rfd, cut, 0, bytes, torn)
+      } finally {
+        fs.closeSync(rfd)
+      }
+      const firstNl = cut.indexOf(10)
+      if (firstNl !== -1 && firstNl < cut.length - 1) {
+        for (let i = firstNl + 1; i < cut.length; i++) if (cut[i] === 10) laterLines++
+        saved = `${file}.cut-${torn}`
+        writeFileAtomicSync(saved, `${saved}.tmp`, cut)
+      }
       fs.truncateSync(file, torn)
       const fd = fs.openSync(file, 'r+')
       try {
@@ -286,12 +305,14 @@ class AofImpl<A> implements Aof<A> {
       throw ioError('Cutting the torn tail', file, err)
     }
     this.#truncatedTail = { file, offset: torn, bytes }
+    const what = saved
+      ? `a region damaged by a crash (zero-filled) and ${laterLines} line(s) after it, which cannot be applied without the damaged ones; the cut bytes were saved to ${saved}`
+      : 'half a record left by a crash in the middle of a write; every complete record was kept'
     this.#report(
-      new AofError(
-        'AOF_TRUNCATED',
-        `Recovered: ${file} ended with a torn record (a crash in the middle of a write); cut ${bytes} bytes at byte offset ${torn}. Every complete record was kept.`,
-        { file, offset: torn },
-      ),
+      new AofError('AOF_TRUNCATED', `Recovered: cut ${bytes} bytes at byte offset ${torn} of ${file}: ${what}.`, {
+        file,
+        offset: torn,
+      }),
     )
   }
 

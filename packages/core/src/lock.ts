@@ -102,6 +102,25 @@ function createExclusive(file: string, text: string): boolean {
   }
 }
 
+/** Removes `aof.lock.<pid>.tmp` files that a process killed in the middle of createExclusive left. */
+function removeDeadTemps(dir: string): void {
+  let names: string[]
+  try {
+    names = fs.readdirSync(dir)
+  } catch {
+    return
+  }
+  for (const name of names) {
+    const m = /^aof\.lock(?:\.takeover)?\.(\d+)\.tmp$/.exec(name)
+    if (!m || Number(m[1]) === process.pid) continue
+    try {
+      process.kill(Number(m[1]), 0)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join(dir, name), { force: true })
+    }
+  }
+}
+
 /** Removes `file` if it still holds `text`. */
 function removeIfUnchanged(file: string, text: string): void {
   try {
@@ -134,6 +153,7 @@ export class DirLock {
   static acquire(dir: string): DirLock {
     const file = path.join(dir, LOCK_NAME)
     const text = JSON.stringify(myInfo()) + '\n'
+    removeDeadTemps(dir)
     for (let attempt = 0; attempt < 100; attempt++) {
       try {
         if (createExclusive(file, text)) return new DirLock(file, text)

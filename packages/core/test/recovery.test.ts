@@ -64,6 +64,33 @@ describe('torn tail of the last incr file', () => {
     expect([...aof.records()]).toHaveLength(3)
     aof.closeSync()
   })
+
+  it('saves complete lines after a zero-filled region beside the file before cutting them', async () => {
+    const { dir, text } = await storeWithRecords()
+    const later = '{"type":"later-1"}\n{"type":"later-2"}\n'
+    const damaged = Buffer.concat([Buffer.from(text), Buffer.alloc(64), Buffer.from('\n' + later)])
+    fs.writeFileSync(path.join(dir, INCR), damaged)
+    const errors: AofError[] = []
+    const aof = openAof({ dir, onError: (e) => errors.push(e) })
+    const offset = Buffer.byteLength(text)
+    const saved = path.join(dir, `${INCR}.cut-${offset}`)
+    expect(errors[0]?.message).toContain(saved)
+    expect(errors[0]?.message).toMatch(/2 line\(s\) after it/)
+    expect(fs.readFileSync(saved)).toEqual(damaged.subarray(offset))
+    // The state is a prefix: the later lines cannot be applied without the lost ones.
+    expect([...aof.records()]).toHaveLength(3)
+    aof.closeSync()
+    expect(openAof({ dir }).stats().truncatedTail).toBeNull()
+  })
+
+  it('a plain torn tail is cut without a saved copy', async () => {
+    const { dir } = await storeWithRecords()
+    fs.appendFileSync(path.join(dir, INCR), '{"half')
+    const errors: AofError[] = []
+    openAof({ dir, onError: (e) => errors.push(e) }).closeSync()
+    expect(errors[0]?.message).toMatch(/every complete record was kept/)
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.cut-'))).toEqual([])
+  })
 })
 
 describe('damage that is not a torn tail', () => {
