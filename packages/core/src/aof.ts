@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { FILE_MODE, mkdirDurableSync, writeFileAtomicSync } from './durable.js'
+import { FILE_MODE, mkdirDurableSync, truncateDurableSync, writeFileAtomicSync } from './durable.js'
 import { AofError, ioError } from './errors.js'
 import {
   CRON_MS,
@@ -294,13 +294,7 @@ class AofImpl<A> implements Aof<A> {
         saved = `${file}.cut-${torn}`
         writeFileAtomicSync(saved, `${saved}.tmp`, cut)
       }
-      fs.truncateSync(file, torn)
-      const fd = fs.openSync(file, 'r+')
-      try {
-        fs.fdatasyncSync(fd)
-      } finally {
-        fs.closeSync(fd)
-      }
+      truncateDurableSync(file, torn)
     } catch (err) {
       throw ioError('Cutting the torn tail', file, err)
     }

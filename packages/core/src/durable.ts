@@ -89,3 +89,14 @@ export function writeFileAtomicSync(target: string, temp: string, data: Buffer):
   }
   fsyncDir(path.dirname(target))
 }
+
+/** Truncates `file` to `size` and makes the new size durable before returning. */
+export function truncateDurableSync(file: string, size: number): void {
+  fs.truncateSync(file, size)
+  const fd = fs.openSync(file, 'r+')
+  try {
+    fs.fdatasyncSync(fd)
+  } finally {
+    fs.closeSync(fd)
+  }
+}

@@ -191,6 +191,15 @@ export function readStore(options: ReadAofOptions): {
   return { dir, fileName, manifestPath, manifest, files: listFiles(dir, fileName, manifest) }
 }
 
+/** Turns bytes read into `onProgress(done, total)` calls over all of `files`. */
+function progress(options: ReadAofOptions, files: StoreFile[]): ((n: number) => void) | undefined {
+  const onProgress = options.onProgress
+  if (!onProgress) return undefined
+  const total = files.reduce((n, f) => n + f.size, 0)
+  let done = 0
+  return (n) => onProgress((done += n), total)
+}
+
 /**
  * Validates a store directory without writing anything, without taking its lock and without
  * repairing: the manifest, then every base and incr file, line by line. Reports per file the
@@ -199,11 +208,7 @@ export function readStore(options: ReadAofOptions): {
  */
 export function checkAof(options: ReadAofOptions): AofReport {
   const store = readStore(options)
-  const total = store.files.reduce((n, f) => n + f.size, 0)
-  let done = 0
-  const onBytes = options.onProgress
-    ? (n: number) => options.onProgress!((done += n), total)
-    : undefined
+  const onBytes = progress(options, store.files)
   const files: AofFileReport[] = store.files.map((file, i) => {
     const report: AofFileReport = {
       ...file,
@@ -245,11 +250,7 @@ export function checkAof(options: ReadAofOptions): AofReport {
  */
 export function* readAofEntries(options: ReadAofOptions): Generator<AofEntry> {
   const store = readStore(options)
-  const total = store.files.reduce((n, f) => n + f.size, 0)
-  let done = 0
-  const onBytes = options.onProgress
-    ? (n: number) => options.onProgress!((done += n), total)
-    : undefined
+  const onBytes = progress(options, store.files)
   for (let i = 0; i < store.files.length; i++) {
     for (const item of scanFile(store.dir, store.files[i]!, i === store.files.length - 1, onBytes)) {
       if (item.kind === 'problem') throw problemError(store.dir, item.problem)

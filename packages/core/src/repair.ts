@@ -1,5 +1,5 @@
-import * as fs from 'node:fs'
 import * as path from 'node:path'
+import { truncateDurableSync } from './durable.js'
 import { AofError, ioError } from './errors.js'
 import { DirLock } from './lock.js'
 import { checkAof, readAofEntries, readStore } from './reader.js'
@@ -37,13 +37,7 @@ function checkExpected(options: RepairOptions, result: AofCut): void {
 /** Truncates `file` to `size` and makes the new size durable. */
 function cut(file: string, size: number): void {
   try {
-    fs.truncateSync(file, size)
-    const fd = fs.openSync(file, 'r+')
-    try {
-      fs.fdatasyncSync(fd)
-    } finally {
-      fs.closeSync(fd)
-    }
+    truncateDurableSync(file, size)
   } catch (err) {
     throw ioError('Truncating', file, err)
   }
