@@ -277,7 +277,7 @@ const results = {
       "aof-persist: 'everysec' (the default) unless noted; redux-persist-node-storage: write-file-atomic (temp file + fsync + rename) per write",
     todoBytes: JSON.stringify(makeTodos(1)[0]).length,
     timing:
-      'time per action = wall time of all actions (one per setImmediate turn) + final flush, / actions; plain RTK and ours: best of runs',
+      'time per action = main-thread busy time (eventLoopUtilization().active) over the actions, one per timer turn (setTimeout 0), and a final flush, / actions; plain RTK and ours: best of runs',
     runs: RUNS,
     bytes:
       'bytes per action = wchar of /proc/self/io over the same window / actions (ours cross-checked with file growth)',
