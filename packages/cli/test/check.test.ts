@@ -12,15 +12,10 @@ import {
   replaceLine,
   storeFiles,
   tempDir,
+  todos,
 } from './helpers.js'
 
 beforeAll(ensureBuilt)
-
-const todos = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({
-    type: 'todos/added',
-    payload: `todo ${i}`,
-  }))
 
 describe('aof check', () => {
   it('prints every file with its type, size, records and last good offset and line, and exits 0 when valid', () => {

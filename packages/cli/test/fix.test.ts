@@ -13,15 +13,10 @@ import {
   makeStore,
   replaceLine,
   storeFiles,
+  todos,
 } from './helpers.js'
 
 beforeAll(ensureBuilt)
-
-const todos = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({
-    type: 'todos/added',
-    payload: `todo ${i}`,
-  }))
 
 /** A store whose last file ends with a torn record; returns it with the size before the tear. */
 function tornStore(n = 4): {

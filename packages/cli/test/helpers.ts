@@ -253,3 +253,10 @@ export function makeTimedStore(
   }
   return dir
 }
+
+/** `n` Redux-style todo actions, the records most CLI tests write. */
+export const todos = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({
+    type: 'todos/added',
+    payload: `todo ${i}`,
+  }))

@@ -11,15 +11,10 @@ import {
   makeStore,
   makeTimedStore,
   replaceLine,
+  todos,
 } from './helpers.js'
 
 beforeAll(ensureBuilt)
-
-const todos = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({
-    type: 'todos/added',
-    payload: `todo ${i}`,
-  }))
 
 type Line = { kind: string } & Record<string, unknown>
 const jsonLines = (text: string): Line[] =>

@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream'
 import { openAof } from '@aof-persist/core'
 import { describe, expect, it } from 'vitest'
 import { run, type CliIo } from '../src/index.js'
-import { hasAnsi, lastFile, makeStore, tempDir } from './helpers.js'
+import { hasAnsi, lastFile, makeStore, tempDir, todos } from './helpers.js'
 
 /** A stream that records what is written; `isTTY` plays a terminal. */
 function capture(isTTY: boolean, columns = 100) {
@@ -49,12 +49,6 @@ async function runWith(
   })
   return { status, stdout: stdout.text, stderr: stderr.text }
 }
-
-const todos = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({
-    type: 'todos/added',
-    payload: `todo ${i}`,
-  }))
 
 function tornStore() {
   const dir = makeStore(todos(3))
