@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { FILE_MODE, mkdirDurableSync, truncateDurableSync, writeFileAtomicSync } from './durable.js'
+import { FILE_MODE, mkdirDurableSync, truncateDurableSync, writeAll, writeFileAtomicSync } from './durable.js'
 import { AofError, ioError } from './errors.js'
 import {
   CRON_MS,
@@ -621,9 +621,7 @@ class AofImpl<A> implements Aof<A> {
       const fd = fs.openSync(temp, 'w', FILE_MODE)
       try {
         const head = this.#o.timestamps ? `#TS:${Math.floor(Date.now() / 1000)}\n` : ''
-        const data = Buffer.from(head + encodeRecord(snapshot), 'utf8')
-        let done = 0
-        while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done)
+        writeAll(fd, Buffer.from(head + encodeRecord(snapshot), 'utf8'))
         fs.fdatasyncSync(fd)
       } catch (err) {
         fs.closeSync(fd)
@@ -677,11 +675,7 @@ class AofImpl<A> implements Aof<A> {
   async #writeBaseInSlices(snapshot: A): Promise<string> {
     const temp = this.#tempBasePath()
     const fd = fs.openSync(temp, 'w', FILE_MODE)
-    const write = (text: string) => {
-      const data = Buffer.from(text, 'utf8')
-      let done = 0
-      while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done)
-    }
+    const write = (text: string) => writeAll(fd, Buffer.from(text, 'utf8'))
     try {
       if (this.#o.timestamps) write(`#TS:${Math.floor(Date.now() / 1000)}\n`)
       let wrote: boolean
