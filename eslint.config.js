@@ -4,7 +4,15 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', 'docs/**', '**/*.d.ts'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/.turbo/**',
+      'docs/**',
+      '**/*.d.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -35,13 +43,23 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['@aof-persist/*/src', '@aof-persist/*/src/*', '**/core/src/*', '**/redux/src/*', '**/zustand/src/*'],
-              message: 'Import a package by its name (its public API), never its sources.',
+              group: [
+                '@aof-persist/*/src',
+                '@aof-persist/*/src/*',
+                '**/core/src/*',
+                '**/redux/src/*',
+                '**/zustand/src/*',
+              ],
+              message:
+                'Import a package by its name (its public API), never its sources.',
             },
           ],
         },
       ],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       // Redux's and Zustand's own generics need `any` in a few signatures; each use is reviewed.
       '@typescript-eslint/no-explicit-any': 'warn',
       // `Middleware<{}, S>` is how Redux spells "adds nothing to dispatch".
@@ -50,17 +68,34 @@ export default tseslint.config(
   },
   {
     files: ['**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['examples/electron-main/renderer/**'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', location: 'readonly' } },
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+      },
+    },
   },
   {
     // A package's own tests may import its sources: they test the internals.
     files: ['packages/*/test/**'],
     // Type tests declare values only to take their types.
-    rules: { 'no-restricted-imports': 'off', '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-unused-vars': 'off' },
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': 'off',
+    },
   },
 )

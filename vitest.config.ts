@@ -14,7 +14,9 @@ const summaryLine: Reporter = {
         else count.skipped++
       }
     }
-    console.log(`\n${count.passed} passed, ${count.failed} failed, ${count.skipped} skipped`)
+    console.log(
+      `\n${count.passed} passed, ${count.failed} failed, ${count.skipped} skipped`,
+    )
   },
 }
 

@@ -10,10 +10,19 @@ import { fileURLToPath } from 'node:url'
 const WIDTH = 760
 const HEIGHT = 440
 const M = { top: 78, right: 24, bottom: 64, left: 84 }
-const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"'
+const FONT =
+  'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"'
 
 /** Colours by series name, so a library keeps its colour across charts. */
-const PALETTE = ['#d1495b', '#00798c', '#edae49', '#30638e', '#6a4c93', '#66a182', '#8d96a3']
+const PALETTE = [
+  '#d1495b',
+  '#00798c',
+  '#edae49',
+  '#30638e',
+  '#6a4c93',
+  '#66a182',
+  '#8d96a3',
+]
 const FIXED = {
   'aof-persist': '#d1495b',
   'aof-persist (redux)': '#d1495b',
@@ -29,7 +38,10 @@ function colourFor(name, i) {
 }
 
 const esc = (s) =>
-  String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c])
+  String(s).replace(
+    /[&<>"]/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c],
+  )
 
 const r2 = (n) => Math.round(n * 100) / 100
 
@@ -37,7 +49,14 @@ const r2 = (n) => Math.round(n * 100) / 100
 export function num(n) {
   if (n === 0) return '0'
   const abs = Math.abs(n)
-  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : Math.min(6, 2 - Math.floor(Math.log10(abs)))
+  const digits =
+    abs >= 100
+      ? 0
+      : abs >= 10
+        ? 1
+        : abs >= 1
+          ? 2
+          : Math.min(6, 2 - Math.floor(Math.log10(abs)))
   return String(Number(n.toFixed(digits)))
 }
 
@@ -71,7 +90,11 @@ function logTicks(min, max) {
   const ticks = []
   const steps = hi - lo <= 2 ? [1, 2, 5] : [1]
   for (let e = lo; e <= hi; e++) for (const s of steps) ticks.push(s * 10 ** e)
-  return { ticks: ticks.filter((t) => t >= 10 ** lo && t <= 10 ** hi), min: 10 ** lo, max: 10 ** hi }
+  return {
+    ticks: ticks.filter((t) => t >= 10 ** lo && t <= 10 ** hi),
+    min: 10 ** lo,
+    max: 10 ** hi,
+  }
 }
 
 function linearTicks(max) {
@@ -81,18 +104,35 @@ function linearTicks(max) {
   const step = [1, 2, 2.5, 5, 10].map((s) => s * mag).find((s) => s >= raw)
   const top = Math.ceil(max / step) * step
   const ticks = []
-  for (let t = 0; t <= top + step / 2; t += step) ticks.push(Number(t.toPrecision(12)))
+  for (let t = 0; t <= top + step / 2; t += step)
+    ticks.push(Number(t.toPrecision(12)))
   return { ticks, min: 0, max: top }
 }
 
 function axis(kind, values) {
-  const pos = values.filter((v) => Number.isFinite(v) && (kind === 'log' ? v > 0 : true))
+  const pos = values.filter(
+    (v) => Number.isFinite(v) && (kind === 'log' ? v > 0 : true),
+  )
   if (kind === 'log') {
     const { ticks, min, max } = logTicks(Math.min(...pos), Math.max(...pos))
-    return { ticks, min, max, map: (v, a, b) => a + ((Math.log10(v) - Math.log10(min)) / (Math.log10(max) - Math.log10(min))) * (b - a) }
+    return {
+      ticks,
+      min,
+      max,
+      map: (v, a, b) =>
+        a +
+        ((Math.log10(v) - Math.log10(min)) /
+          (Math.log10(max) - Math.log10(min))) *
+          (b - a),
+    }
   }
   const { ticks, min, max } = linearTicks(Math.max(...pos))
-  return { ticks, min, max, map: (v, a, b) => a + ((v - min) / (max - min)) * (b - a) }
+  return {
+    ticks,
+    min,
+    max,
+    map: (v, a, b) => a + ((v - min) / (max - min)) * (b - a),
+  }
 }
 
 /** Splits `text` into lines of at most `width` characters at spaces. */
@@ -110,7 +150,8 @@ function wrap(text, width) {
 }
 
 /** Extra height the footer's second and later lines need. */
-const footSpace = (footer) => Math.max(0, wrap(footer ?? '', 118).length - 1) * 13
+const footSpace = (footer) =>
+  Math.max(0, wrap(footer ?? '', 118).length - 1) * 13
 
 function frame(title, subtitle, body, footer, height = HEIGHT) {
   return [
@@ -120,11 +161,19 @@ function frame(title, subtitle, body, footer, height = HEIGHT) {
     `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
     `<g ${FONT} fill="#222">`,
     `<text x="${M.left}" y="26" font-size="17" font-weight="600">${esc(title)}</text>`,
-    ...subtitle.split('\n').map((line, i) => `<text x="${M.left}" y="${46 + i * 15}" font-size="12" fill="#555">${esc(line)}</text>`),
+    ...subtitle
+      .split('\n')
+      .map(
+        (line, i) =>
+          `<text x="${M.left}" y="${46 + i * 15}" font-size="12" fill="#555">${esc(line)}</text>`,
+      ),
     ...body,
     ...wrap(footer ?? '', 118)
       .reverse()
-      .map((line, i) => `<text x="${M.left}" y="${height - 10 - i * 13}" font-size="10.5" fill="#777">${esc(line)}</text>`),
+      .map(
+        (line, i) =>
+          `<text x="${M.left}" y="${height - 10 - i * 13}" font-size="10.5" fill="#777">${esc(line)}</text>`,
+      ),
     `</g>`,
     `</svg>`,
     '',
@@ -153,8 +202,12 @@ function legend(rows, names, y) {
     for (const { name, x } of row) {
       const c = colourFor(name, names.indexOf(name))
       const ly = y + r * 17
-      out.push(`<rect x="${r2(x)}" y="${ly - 9}" width="12" height="12" rx="2" fill="${c}"/>`)
-      out.push(`<text x="${r2(x + 17)}" y="${ly + 1}" font-size="12">${esc(name)}</text>`)
+      out.push(
+        `<rect x="${r2(x)}" y="${ly - 9}" width="12" height="12" rx="2" fill="${c}"/>`,
+      )
+      out.push(
+        `<text x="${r2(x + 17)}" y="${ly + 1}" font-size="12">${esc(name)}</text>`,
+      )
     }
   })
   return out
@@ -172,10 +225,24 @@ function headSpace(subtitle, names) {
  * { label, scale: 'log' | 'linear', format(v) }. Points are labelled with their value when
  * `labelPoints` is set (useful with few points).
  */
-function lineChart({ title, subtitle, x, y, series, footer, labelPoints = true }) {
+function lineChart({
+  title,
+  subtitle,
+  x,
+  y,
+  series,
+  footer,
+  labelPoints = true,
+}) {
   const all = series.flatMap((s) => s.points)
-  const ax = axis(x.scale, all.map((p) => p[0]))
-  const ay = axis(y.scale, all.map((p) => p[1]))
+  const ax = axis(
+    x.scale,
+    all.map((p) => p[0]),
+  )
+  const ay = axis(
+    y.scale,
+    all.map((p) => p[1]),
+  )
   const x0 = M.left
   const x1 = WIDTH - M.right
   const names = series.map((s) => s.name)
@@ -187,38 +254,67 @@ function lineChart({ title, subtitle, x, y, series, footer, labelPoints = true }
   const py = (v) => r2(ay.map(v, y0, y1))
   const body = [...legend(rows, names, 62 + sub)]
   for (const t of ay.ticks) {
-    body.push(`<line x1="${x0}" x2="${x1}" y1="${py(t)}" y2="${py(t)}" stroke="#e6e6e6"/>`)
-    body.push(`<text x="${x0 - 8}" y="${py(t) + 4}" font-size="11" text-anchor="end" fill="#555">${esc(y.format(t))}</text>`)
+    body.push(
+      `<line x1="${x0}" x2="${x1}" y1="${py(t)}" y2="${py(t)}" stroke="#e6e6e6"/>`,
+    )
+    body.push(
+      `<text x="${x0 - 8}" y="${py(t) + 4}" font-size="11" text-anchor="end" fill="#555">${esc(y.format(t))}</text>`,
+    )
   }
   const xTicks = x.ticks ?? ax.ticks
   for (const t of xTicks) {
-    body.push(`<line x1="${px(t)}" x2="${px(t)}" y1="${y0}" y2="${y0 + 5}" stroke="#888"/>`)
-    body.push(`<text x="${px(t)}" y="${y0 + 19}" font-size="11" text-anchor="middle" fill="#555">${esc(x.format(t))}</text>`)
+    body.push(
+      `<line x1="${px(t)}" x2="${px(t)}" y1="${y0}" y2="${y0 + 5}" stroke="#888"/>`,
+    )
+    body.push(
+      `<text x="${px(t)}" y="${y0 + 19}" font-size="11" text-anchor="middle" fill="#555">${esc(x.format(t))}</text>`,
+    )
   }
   body.push(`<line x1="${x0}" x2="${x1}" y1="${y0}" y2="${y0}" stroke="#888"/>`)
-  body.push(`<text x="${(x0 + x1) / 2}" y="${y0 + 40}" font-size="12" text-anchor="middle">${esc(x.label)}</text>`)
-  body.push(`<text transform="translate(18 ${(y0 + y1) / 2}) rotate(-90)" font-size="12" text-anchor="middle">${esc(y.label)}</text>`)
+  body.push(
+    `<text x="${(x0 + x1) / 2}" y="${y0 + 40}" font-size="12" text-anchor="middle">${esc(x.label)}</text>`,
+  )
+  body.push(
+    `<text transform="translate(18 ${(y0 + y1) / 2}) rotate(-90)" font-size="12" text-anchor="middle">${esc(y.label)}</text>`,
+  )
   const labels = []
   const lastX = Math.max(...all.map((p) => p[0]))
   series.forEach((s, i) => {
     const c = colourFor(s.name, i)
     const pts = [...s.points].sort((a, b) => a[0] - b[0])
-    const d = pts.map((p, j) => `${j === 0 ? 'M' : 'L'}${px(p[0])} ${py(p[1])}`).join(' ')
-    body.push(`<path d="${d}" fill="none" stroke="${c}" stroke-width="2.2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`)
+    const d = pts
+      .map((p, j) => `${j === 0 ? 'M' : 'L'}${px(p[0])} ${py(p[1])}`)
+      .join(' ')
+    body.push(
+      `<path d="${d}" fill="none" stroke="${c}" stroke-width="2.2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+    )
     for (const p of pts) {
-      body.push(`<circle cx="${px(p[0])}" cy="${py(p[1])}" r="3.5" fill="${c}"/>`)
-      if (labelPoints) labels.push({ at: p[0], x: px(p[0]), y: py(p[1]) - 7, text: y.format(p[1]), c, end: p[0] === lastX })
+      body.push(
+        `<circle cx="${px(p[0])}" cy="${py(p[1])}" r="3.5" fill="${c}"/>`,
+      )
+      if (labelPoints)
+        labels.push({
+          at: p[0],
+          x: px(p[0]),
+          y: py(p[1]) - 7,
+          text: y.format(p[1]),
+          c,
+          end: p[0] === lastX,
+        })
     }
   })
   // Labels at the same x are pushed apart vertically so that close lines stay readable.
   for (const at of new Set(labels.map((l) => l.at))) {
     const col = labels.filter((l) => l.at === at).sort((a, b) => a.y - b.y)
     // From the bottom up: a label too close to the one below it moves up, away from the lines.
-    for (let k = col.length - 2; k >= 0; k--) if (col[k + 1].y - col[k].y < 12) col[k].y = col[k + 1].y - 12
+    for (let k = col.length - 2; k >= 0; k--)
+      if (col[k + 1].y - col[k].y < 12) col[k].y = col[k + 1].y - 12
   }
   for (const l of labels) {
     const x = l.end ? l.x - 7 : l.x + 7
-    body.push(`<text x="${r2(x)}" y="${r2(l.y)}" font-size="10.5" fill="${l.c}"${l.end ? ' text-anchor="end"' : ''}>${esc(l.text)}</text>`)
+    body.push(
+      `<text x="${r2(x)}" y="${r2(l.y)}" font-size="10.5" fill="${l.c}"${l.end ? ' text-anchor="end"' : ''}>${esc(l.text)}</text>`,
+    )
   }
   return frame(title, subtitle, body, footer, height)
 }
@@ -240,8 +336,12 @@ function barChart({ title, subtitle, groups, y, footer }) {
   const py = (v) => r2(ay.map(v, y0, y1))
   const body = [...legend(rows, names, 62 + sub)]
   for (const t of ay.ticks) {
-    body.push(`<line x1="${x0}" x2="${x1}" y1="${py(t)}" y2="${py(t)}" stroke="#e6e6e6"/>`)
-    body.push(`<text x="${x0 - 8}" y="${py(t) + 4}" font-size="11" text-anchor="end" fill="#555">${esc(y.format(t))}</text>`)
+    body.push(
+      `<line x1="${x0}" x2="${x1}" y1="${py(t)}" y2="${py(t)}" stroke="#e6e6e6"/>`,
+    )
+    body.push(
+      `<text x="${x0 - 8}" y="${py(t) + 4}" font-size="11" text-anchor="end" fill="#555">${esc(y.format(t))}</text>`,
+    )
   }
   const groupW = (x1 - x0) / groups.length
   const barW = Math.min(56, (groupW * 0.8) / Math.max(1, names.length))
@@ -252,19 +352,32 @@ function barChart({ title, subtitle, groups, y, footer }) {
       const top = py(b.value)
       const bx = r2(gx + bi * barW)
       const base = y.scale === 'log' ? y0 : py(0)
-      body.push(`<rect x="${bx + 2}" y="${top}" width="${r2(barW - 4)}" height="${r2(Math.max(0.5, base - top))}" fill="${c}"/>`)
-      body.push(`<text x="${r2(bx + barW / 2)}" y="${top - 5}" font-size="10.5" text-anchor="middle" fill="#333">${esc(b.note ?? y.format(b.value))}</text>`)
+      body.push(
+        `<rect x="${bx + 2}" y="${top}" width="${r2(barW - 4)}" height="${r2(Math.max(0.5, base - top))}" fill="${c}"/>`,
+      )
+      body.push(
+        `<text x="${r2(bx + barW / 2)}" y="${top - 5}" font-size="10.5" text-anchor="middle" fill="#333">${esc(b.note ?? y.format(b.value))}</text>`,
+      )
     })
-    body.push(`<text x="${r2(x0 + gi * groupW + groupW / 2)}" y="${y0 + 19}" font-size="11.5" text-anchor="middle">${esc(g.label)}</text>`)
+    body.push(
+      `<text x="${r2(x0 + gi * groupW + groupW / 2)}" y="${y0 + 19}" font-size="11.5" text-anchor="middle">${esc(g.label)}</text>`,
+    )
   })
   body.push(`<line x1="${x0}" x2="${x1}" y1="${y0}" y2="${y0}" stroke="#888"/>`)
-  body.push(`<text transform="translate(18 ${(y0 + y1) / 2}) rotate(-90)" font-size="12" text-anchor="middle">${esc(y.label)}</text>`)
+  body.push(
+    `<text transform="translate(18 ${(y0 + y1) / 2}) rotate(-90)" font-size="12" text-anchor="middle">${esc(y.label)}</text>`,
+  )
   return frame(title, subtitle, body, footer, height)
 }
 
 // ---- the charts -----------------------------------------------------------------------------
 
-const ok = (source) => source && source.data && (source.status === 'ok' || source.status === 'stale' || source.status === 'existing')
+const ok = (source) =>
+  source &&
+  source.data &&
+  (source.status === 'ok' ||
+    source.status === 'stale' ||
+    source.status === 'existing')
 
 /** The figure of core.json whose name matches `re`, or undefined. */
 function coreFigure(core, re) {
@@ -275,12 +388,16 @@ function coreFigure(core, re) {
 
 /** A footer naming where the numbers come from and on what machine. */
 function provenance(entries) {
-  const machine = entries.map(([, s]) => s.data.machine).find((m) => m && m.node)
+  const machine = entries
+    .map(([, s]) => s.data.machine)
+    .find((m) => m && m.node)
   const files = entries.map(
     ([name, s]) =>
       `${name}.json${typeof s.data.at === 'string' ? ` (${s.data.at.slice(0, 10)})` : ''}${s.status === 'stale' ? ' from an earlier run' : ''}`,
   )
-  const on = machine ? ` on Node ${machine.node}, ${machine.platform}, ${machine.cpus} CPUs` : ''
+  const on = machine
+    ? ` on Node ${machine.node}, ${machine.platform}, ${machine.cpus} CPUs`
+    : ''
   return `Measured${on}. Data: docs/bench/${files.join(', ')}. Drawn by bench/charts.mjs.`
 }
 
@@ -293,27 +410,40 @@ const CHARTS = [
       const always = coreFigure(c, /^append always/)
       const everysec = coreFigure(c, /^append everysec/)
       const no = coreFigure(c, /^append no/)
-      if (!always && !everysec && !no) return { skip: 'core.json has no append figures' }
+      if (!always && !everysec && !no)
+        return { skip: 'core.json has no append figures' }
       const groups = []
       const floorName = 'floor (same run, no aof-persist)'
       if (always) {
         groups.push({
           label: "fsync 'always' (write + fdatasync each)",
-          bars: [{ name: 'aof-persist', value: always.value }, ...(always.floor ? [{ name: floorName, value: always.floor }] : [])],
+          bars: [
+            { name: 'aof-persist', value: always.value },
+            ...(always.floor ? [{ name: floorName, value: always.floor }] : []),
+          ],
         })
       }
       if (everysec) {
         groups.push({
           label: "fsync 'everysec' (bursts)",
-          bars: [{ name: 'aof-persist', value: everysec.value }, ...(everysec.floor ? [{ name: floorName, value: everysec.floor }] : [])],
+          bars: [
+            { name: 'aof-persist', value: everysec.value },
+            ...(everysec.floor
+              ? [{ name: floorName, value: everysec.floor }]
+              : []),
+          ],
         })
       }
-      if (no) groups.push({ label: "fsync 'no' (bursts)", bars: [{ name: 'aof-persist', value: no.value }] })
+      if (no)
+        groups.push({
+          label: "fsync 'no' (bursts)",
+          bars: [{ name: 'aof-persist', value: no.value }],
+        })
       return {
         svg: barChart({
           title: 'Append throughput per fsync policy',
           subtitle:
-            "Records appended per second, log scale. The floors are measured in the same run without aof-persist:\n" +
+            'Records appended per second, log scale. The floors are measured in the same run without aof-persist:\n' +
             "a raw write + fdatasync loop for 'always', JSON.stringify + one write per 64 KB for 'everysec'.",
           groups,
           y: { label: 'records / s', scale: 'log', format: fmtCount },
@@ -324,7 +454,6 @@ const CHARTS = [
   },
 ]
 
-
 // The adapters' benchmarks (packages/redux/bench, packages/zustand/bench) write
 // `workloads.{a,b}.rows` with one row per state size (`todos` or `items`) and per-action figures
 // named `ours...`, `reduxPersist...` / `persist...` and `plain...` (the store without any
@@ -332,8 +461,20 @@ const CHARTS = [
 // The fields are found by pattern so that `...PerAction` (Redux) and `...PerSet` (Zustand) both fit.
 
 const ADAPTERS = [
-  { source: 'redux', ours: 'aof-persist (redux)', peer: 'redux-persist', plain: 'Redux Toolkit alone', peerKey: /^reduxPersist/ },
-  { source: 'zustand', ours: 'aof-persist (zustand)', peer: 'zustand persist', plain: 'zustand alone', peerKey: /^persist/ },
+  {
+    source: 'redux',
+    ours: 'aof-persist (redux)',
+    peer: 'redux-persist',
+    plain: 'Redux Toolkit alone',
+    peerKey: /^reduxPersist/,
+  },
+  {
+    source: 'zustand',
+    ours: 'aof-persist (zustand)',
+    peer: 'zustand persist',
+    plain: 'zustand alone',
+    peerKey: /^persist/,
+  },
 ]
 
 const field = (row, re) => {
@@ -341,7 +482,8 @@ const field = (row, re) => {
   return key === undefined ? undefined : row[key]
 }
 const sizeOf = (row) => row.todos ?? row.items ?? row.size
-const rowsOf = (x) => (Array.isArray(x) ? x : Array.isArray(x?.rows) ? x.rows : [])
+const rowsOf = (x) =>
+  Array.isArray(x) ? x : Array.isArray(x?.rows) ? x.rows : []
 const isNum = (v) => typeof v === 'number' && Number.isFinite(v) && v > 0
 
 /** Series of (state size, value) for each adapter present: ours, the peer and (optionally) plain. */
@@ -351,7 +493,10 @@ function adapterSeries(sources, workload, metric, withPlain = false) {
     const src = sources[a.source]
     if (!src) continue
     const rows = rowsOf(src.data.workloads?.[workload])
-    const pts = (re) => rows.map((r) => [sizeOf(r), field(r, re)]).filter(([x, y]) => isNum(x) && isNum(y))
+    const pts = (re) =>
+      rows
+        .map((r) => [sizeOf(r), field(r, re)])
+        .filter(([x, y]) => isNum(x) && isNum(y))
     const kinds = [
       [a.ours, new RegExp(`^ours${metric}Per`)],
       [a.peer, new RegExp(`${a.peerKey.source}${metric}Per`)],
@@ -359,24 +504,38 @@ function adapterSeries(sources, workload, metric, withPlain = false) {
     ]
     for (const [name, re] of kinds) {
       const points = pts(re)
-      if (points.length > 0) series.push({ name, points, dashed: name === a.plain })
+      if (points.length > 0)
+        series.push({ name, points, dashed: name === a.plain })
     }
   }
   return series
 }
 
-const sizeTicks = (series) => [...new Set(series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b)
+const sizeTicks = (series) =>
+  [...new Set(series.flatMap((s) => s.points.map((p) => p[0])))].sort(
+    (a, b) => a - b,
+  )
 
-const adapterSources = (sources) => ADAPTERS.filter((a) => sources[a.source]).map((a) => [a.source, sources[a.source]])
+const adapterSources = (sources) =>
+  ADAPTERS.filter((a) => sources[a.source]).map((a) => [
+    a.source,
+    sources[a.source],
+  ])
 
 function perActionChart(sources, workload, title, subtitle, withPlain) {
   const series = adapterSeries(sources, workload, 'Ms', withPlain)
-  if (series.length === 0) return { skip: `no workload (${workload}) rows with per-action times` }
+  if (series.length === 0)
+    return { skip: `no workload (${workload}) rows with per-action times` }
   return {
     svg: lineChart({
       title,
       subtitle,
-      x: { label: 'items in the state (log scale)', scale: 'log', format: fmtCount, ticks: sizeTicks(series) },
+      x: {
+        label: 'items in the state (log scale)',
+        scale: 'log',
+        format: fmtCount,
+        ticks: sizeTicks(series),
+      },
       y: { label: 'time per action (log scale)', scale: 'log', format: fmtMs },
       series,
       footer: provenance(adapterSources(sources)),
@@ -419,13 +578,24 @@ CHARTS.push(
     optional: ['redux', 'zustand'],
     build(sources) {
       const series = adapterSeries(sources, 'a', 'Bytes')
-      if (series.length === 0) return { skip: 'no workload (a) rows with bytes per action' }
+      if (series.length === 0)
+        return { skip: 'no workload (a) rows with bytes per action' }
       return {
         svg: lineChart({
           title: 'Bytes written per action against state size',
-          subtitle: 'Workload (a). aof-persist appends the action (or the patches); the others write the whole persisted state.',
-          x: { label: 'items in the state (log scale)', scale: 'log', format: fmtCount, ticks: sizeTicks(series) },
-          y: { label: 'bytes written per action (log scale)', scale: 'log', format: fmtBytes },
+          subtitle:
+            'Workload (a). aof-persist appends the action (or the patches); the others write the whole persisted state.',
+          x: {
+            label: 'items in the state (log scale)',
+            scale: 'log',
+            format: fmtCount,
+            ticks: sizeTicks(series),
+          },
+          y: {
+            label: 'bytes written per action (log scale)',
+            scale: 'log',
+            format: fmtBytes,
+          },
           series,
           footer: provenance(adapterSources(sources)),
         }),
@@ -453,15 +623,22 @@ CHARTS.push(
         }
       }
       if (bySize.size === 0) return { skip: 'no start-up rows' }
-      const groups = [...bySize.entries()].sort((x, y) => x[0] - y[0]).map(([size, bars]) => ({ label: `${fmtCount(size)} items`, bars }))
+      const groups = [...bySize.entries()]
+        .sort((x, y) => x[0] - y[0])
+        .map(([size, bars]) => ({ label: `${fmtCount(size)} items`, bars }))
       return {
         svg: barChart({
-          title: 'Start-up time: from process start to a store holding the saved state',
+          title:
+            'Start-up time: from process start to a store holding the saved state',
           subtitle:
             'The state was saved by each library beforehand (aof-persist: rewritten into one snapshot).\n' +
             'Wall time of a fresh process, starting Node included.',
           groups,
-          y: { label: 'milliseconds', scale: 'linear', format: (v) => `${num(v)} ms` },
+          y: {
+            label: 'milliseconds',
+            scale: 'linear',
+            format: (v) => `${num(v)} ms`,
+          },
           footer: provenance(adapterSources(sources)),
         }),
       }
@@ -480,9 +657,17 @@ export function renderCharts(results, outDir) {
       else missing.push(name)
     }
     const optional = chart.optional ?? []
-    for (const name of optional) if (ok(results.sources?.[name])) sources[name] = results.sources[name]
-    if (missing.length > 0 || (chart.needs.length === 0 && Object.keys(sources).length === 0)) {
-      report.push({ file: chart.file, written: false, reason: `no results from ${[...missing, ...(chart.needs.length === 0 ? optional : [])].join(', ')}` })
+    for (const name of optional)
+      if (ok(results.sources?.[name])) sources[name] = results.sources[name]
+    if (
+      missing.length > 0 ||
+      (chart.needs.length === 0 && Object.keys(sources).length === 0)
+    ) {
+      report.push({
+        file: chart.file,
+        written: false,
+        reason: `no results from ${[...missing, ...(chart.needs.length === 0 ? optional : [])].join(', ')}`,
+      })
       continue
     }
     let out
@@ -503,10 +688,17 @@ export function renderCharts(results, outDir) {
 }
 
 // `node bench/charts.mjs [results.json] [outDir]`: regenerate the charts from a results file.
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+if (
+  process.argv[1] &&
+  fileURLToPath(import.meta.url) === path.resolve(process.argv[1])
+) {
   const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
-  const input = process.argv[2] ?? path.join(root, 'docs', 'bench', 'results.json')
+  const input =
+    process.argv[2] ?? path.join(root, 'docs', 'bench', 'results.json')
   const outDir = process.argv[3] ?? path.dirname(input)
   const results = JSON.parse(fs.readFileSync(input, 'utf8'))
-  for (const r of renderCharts(results, outDir)) console.log(`${r.written ? 'wrote  ' : 'skipped'} ${r.file}${r.reason ? `: ${r.reason}` : ''}`)
+  for (const r of renderCharts(results, outDir))
+    console.log(
+      `${r.written ? 'wrote  ' : 'skipped'} ${r.file}${r.reason ? `: ${r.reason}` : ''}`,
+    )
 }

@@ -17,7 +17,11 @@ const freshDir = () => path.join(tmp, `s${dirNo++}`)
 const now = () => performance.now()
 
 /** A typical small state action (about 90 bytes of JSON). */
-const action = (i) => ({ type: 'todos/toggled', payload: { id: `todo-${i}`, done: i % 2 === 0 }, meta: { at: 1764000000 + i } })
+const action = (i) => ({
+  type: 'todos/toggled',
+  payload: { id: `todo-${i}`, done: i % 2 === 0 },
+  meta: { at: 1764000000 + i },
+})
 
 /** Best of `runs` timings of `fn` (ms): the least disturbed run on a shared machine. */
 async function best(runs, fn) {
@@ -29,13 +33,34 @@ async function best(runs, fn) {
   return min
 }
 
-const results = { machine: { cpus: os.cpus().length, node: process.version, platform: process.platform }, figures: {} }
+const results = {
+  machine: {
+    cpus: os.cpus().length,
+    node: process.version,
+    platform: process.platform,
+  },
+  figures: {},
+}
 const rows = []
 const record = (name, value, unit, floor, ratio, goal, note = '') => {
   results.figures[name] = { value, unit, floor, ratio, goal, note }
-  rows.push([name, `${fmt(value)} ${unit}`, floor === null ? "" : `${fmt(floor)} ${unit}`, ratio === null ? '' : `${ratio.toFixed(2)}x`, goal, note])
+  rows.push([
+    name,
+    `${fmt(value)} ${unit}`,
+    floor === null ? '' : `${fmt(floor)} ${unit}`,
+    ratio === null ? '' : `${ratio.toFixed(2)}x`,
+    goal,
+    note,
+  ])
 }
-const fmt = (n) => (n === null ? '' : n >= 100 ? n.toFixed(0) : n >= 1 ? n.toFixed(2) : n.toPrecision(3))
+const fmt = (n) =>
+  n === null
+    ? ''
+    : n >= 100
+      ? n.toFixed(0)
+      : n >= 1
+        ? n.toFixed(2)
+        : n.toPrecision(3)
 
 // 1. everysec burst append throughput vs JSON.stringify + one write per 64 KB. Long enough
 //    (over a second per run) that the once-a-second background fdatasync is part of it.
@@ -75,13 +100,24 @@ const fmt = (n) => (n === null ? '' : n >= 100 ? n.toFixed(0) : n >= 1 ? n.toFix
   })
   const floorRate = N / (floorMs / 1000)
   const ourRate = N / (oursMs / 1000)
-  record('append everysec (records/s)', ourRate, 'rec/s', floorRate, ourRate / floorRate, '>= 0.8x', `${N} records, bursts of ${BURST} per turn`)
+  record(
+    'append everysec (records/s)',
+    ourRate,
+    'rec/s',
+    floorRate,
+    ourRate / floorRate,
+    '>= 0.8x',
+    `${N} records, bursts of ${BURST} per turn`,
+  )
 }
 
 // 2. always: each append written and fdatasync'd vs a raw write + fdatasync loop.
 {
   const N = quick ? 500 : 2000
-  const lines = Array.from({ length: N }, (_, i) => JSON.stringify(action(i)) + '\n')
+  const lines = Array.from(
+    { length: N },
+    (_, i) => JSON.stringify(action(i)) + '\n',
+  )
   const floorMs = await best(3, async () => {
     const fd = fs.openSync(path.join(tmp, `floor-${dirNo++}`), 'a')
     const t0 = now()
@@ -103,7 +139,15 @@ const fmt = (n) => (n === null ? '' : n >= 100 ? n.toFixed(0) : n >= 1 ? n.toFix
   })
   const floorRate = N / (floorMs / 1000)
   const ourRate = N / (oursMs / 1000)
-  record('append always (records/s)', ourRate, 'rec/s', floorRate, ourRate / floorRate, '>= 0.9x', `${N} records, each fdatasync'd`)
+  record(
+    'append always (records/s)',
+    ourRate,
+    'rec/s',
+    floorRate,
+    ourRate / floorRate,
+    '>= 0.9x',
+    `${N} records, each fdatasync'd`,
+  )
   results.figures['append always (records/s)'].fsyncMs = floorMs / N
 }
 
@@ -121,7 +165,15 @@ const fmt = (n) => (n === null ? '' : n >= 100 ? n.toFixed(0) : n >= 1 ? n.toFix
     aof.closeSync()
     return t
   })
-  record('append no (records/s)', N / (oursMs / 1000), 'rec/s', null, null, '', `${N} records`)
+  record(
+    'append no (records/s)',
+    N / (oursMs / 1000),
+    'rec/s',
+    null,
+    null,
+    '',
+    `${N} records`,
+  )
 }
 
 // 4. records() vs JSON.parse over the same lines already in memory.
@@ -155,7 +207,15 @@ let replayPerMiB = 0
   })
   const floorRate = N / (floorMs / 1000)
   const ourRate = N / (oursMs / 1000)
-  record('records() (records/s)', ourRate, 'rec/s', floorRate, ourRate / floorRate, '>= 0.7x', `${N} records, ${(bytes / 2 ** 20).toFixed(1)} MiB`)
+  record(
+    'records() (records/s)',
+    ourRate,
+    'rec/s',
+    floorRate,
+    ourRate / floorRate,
+    '>= 0.7x',
+    `${N} records, ${(bytes / 2 ** 20).toFixed(1)} MiB`,
+  )
   replayPerMiB = oursMs / (bytes / 2 ** 20)
 }
 
@@ -180,7 +240,15 @@ let replayPerMiB = 0
     log.closeSync()
     return t
   })
-  record('start-up, 4 MiB log (open + replay)', ms, 'ms', null, null, 'desktop: well under 1 s', `${i} actions; default autoRewriteMinSize`)
+  record(
+    'start-up, 4 MiB log (open + replay)',
+    ms,
+    'ms',
+    null,
+    null,
+    'desktop: well under 1 s',
+    `${i} actions; default autoRewriteMinSize`,
+  )
   results.figures['start-up, 4 MiB log (open + replay)'].actions = i
   results.replayMsPerMiB = replayPerMiB
 }
@@ -192,7 +260,9 @@ if (!process.argv.includes('--no-huge')) {
   const aof = openAof({ dir, fsync: 'no', autoRewritePercentage: 0 })
   aof.closeSync()
   const file = path.join(dir, 'appendonly.aof.1.incr.aof')
-  const line = JSON.stringify({ type: 'blob/put', payload: 'x'.repeat(64 * 1024 - 40) }) + '\n'
+  const line =
+    JSON.stringify({ type: 'blob/put', payload: 'x'.repeat(64 * 1024 - 40) }) +
+    '\n'
   const block = Buffer.from(line.repeat(64)) // 4 MiB
   const target = (quick ? 256 : 1024) * 2 ** 20
   const fd = fs.openSync(file, 'a')
@@ -213,7 +283,15 @@ if (!process.argv.includes('--no-huge')) {
   log.closeSync()
   fs.rmSync(dir, { recursive: true, force: true })
   const mib = written / 2 ** 20
-  record('records() of a large log', mib / (ms / 1000), 'MiB/s', null, null, 'loads; bounded memory', `${mib.toFixed(0)} MiB, ${n} records, RSS grew ${((peak - rssBefore) / 2 ** 20).toFixed(0)} MiB`)
+  record(
+    'records() of a large log',
+    mib / (ms / 1000),
+    'MiB/s',
+    null,
+    null,
+    'loads; bounded memory',
+    `${mib.toFixed(0)} MiB, ${n} records, RSS grew ${((peak - rssBefore) / 2 ** 20).toFixed(0)} MiB`,
+  )
   results.figures['records() of a large log'].bytes = written
   results.figures['records() of a large log'].rssGrowthBytes = peak - rssBefore
 }
@@ -223,10 +301,19 @@ if (!process.argv.includes('--no-huge')) {
 {
   const COUNT = quick ? 100_000 : 420_000
   const state = {
-    todos: Array.from({ length: COUNT }, (_, i) => ({ id: `todo-${i}`, text: `Write the benchmark for item number ${i} of the list`, done: i % 3 === 0, tags: ['work', 'bench'] })),
+    todos: Array.from({ length: COUNT }, (_, i) => ({
+      id: `todo-${i}`,
+      text: `Write the benchmark for item number ${i} of the list`,
+      done: i % 3 === 0,
+      tags: ['work', 'bench'],
+    })),
     ui: { filter: 'all' },
   }
-  const snapshot = { type: '@@aof/SNAPSHOT', payload: state, meta: { version: 0 } }
+  const snapshot = {
+    type: '@@aof/SNAPSHOT',
+    payload: state,
+    meta: { version: 0 },
+  }
   const floorMs = await best(3, async () => {
     const t0 = now()
     const s = JSON.stringify(snapshot) + '\n'
@@ -265,17 +352,38 @@ if (!process.argv.includes('--no-huge')) {
     totalMs = Math.min(totalMs, t)
     aof.closeSync()
   }
-  record('rewrite ~50 MB state (total)', totalMs, 'ms', floorMs, floorMs / totalMs, 'reported', `${(size / 1e6).toFixed(1)} MB snapshot; ratio = floor / ours`)
-  record('rewrite: longest event-loop stall', stallMs, 'ms', null, null, '<= 50 ms', `${appendsDuring} appends landed during the rewrite`)
+  record(
+    'rewrite ~50 MB state (total)',
+    totalMs,
+    'ms',
+    floorMs,
+    floorMs / totalMs,
+    'reported',
+    `${(size / 1e6).toFixed(1)} MB snapshot; ratio = floor / ours`,
+  )
+  record(
+    'rewrite: longest event-loop stall',
+    stallMs,
+    'ms',
+    null,
+    null,
+    '<= 50 ms',
+    `${appendsDuring} appends landed during the rewrite`,
+  )
 }
 
 fs.rmSync(tmp, { recursive: true, force: true })
 const head = ['figure', 'aof-persist', 'floor', 'ratio', 'goal', 'note']
-const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)))
+const widths = head.map((h, i) =>
+  Math.max(h.length, ...rows.map((r) => String(r[i]).length)),
+)
 const line = (r) => r.map((c, i) => String(c).padEnd(widths[i])).join('  ')
 console.log(line(head))
 console.log(widths.map((w) => '-'.repeat(w)).join('  '))
 for (const r of rows) console.log(line(r))
 fs.mkdirSync(path.join(root, 'docs', 'bench'), { recursive: true })
-fs.writeFileSync(path.join(root, 'docs', 'bench', 'core.json'), JSON.stringify({ ...results, at: new Date().toISOString() }, null, 2) + '\n')
+fs.writeFileSync(
+  path.join(root, 'docs', 'bench', 'core.json'),
+  JSON.stringify({ ...results, at: new Date().toISOString() }, null, 2) + '\n',
+)
 console.log('\nwrote docs/bench/core.json')

@@ -22,9 +22,21 @@ const benchDir = path.join(root, 'docs', 'bench')
 
 /** Every benchmark: the script and the JSON file it writes. */
 const BENCHMARKS = [
-  { name: 'core', script: 'bench/core.bench.mjs', output: 'docs/bench/core.json' },
-  { name: 'redux', script: 'packages/redux/bench/redux.bench.mjs', output: 'docs/bench/redux.json' },
-  { name: 'zustand', script: 'packages/zustand/bench/zustand.bench.mjs', output: 'docs/bench/zustand.json' },
+  {
+    name: 'core',
+    script: 'bench/core.bench.mjs',
+    output: 'docs/bench/core.json',
+  },
+  {
+    name: 'redux',
+    script: 'packages/redux/bench/redux.bench.mjs',
+    output: 'docs/bench/redux.json',
+  },
+  {
+    name: 'zustand',
+    script: 'packages/zustand/bench/zustand.bench.mjs',
+    output: 'docs/bench/zustand.json',
+  },
 ]
 
 function parseArgs(argv) {
@@ -37,9 +49,12 @@ function parseArgs(argv) {
     const a = own[i]
     if (a === '--charts-only') chartsOnly = true
     else if (a === '--only') only = (own[++i] ?? '').split(',').filter(Boolean)
-    else if (a.startsWith('--only=')) only = a.slice(7).split(',').filter(Boolean)
+    else if (a.startsWith('--only='))
+      only = a.slice(7).split(',').filter(Boolean)
     else if (a === '-h' || a === '--help') {
-      console.log('usage: node bench/run.mjs [--charts-only] [--only core,redux,zustand] [-- args for the benchmarks]')
+      console.log(
+        'usage: node bench/run.mjs [--charts-only] [--only core,redux,zustand] [-- args for the benchmarks]',
+      )
       process.exit(0)
     } else {
       console.error(`bench/run.mjs: unknown argument ${a} (see --help)`)
@@ -48,7 +63,9 @@ function parseArgs(argv) {
   }
   for (const name of only ?? []) {
     if (!BENCHMARKS.some((b) => b.name === name)) {
-      console.error(`bench/run.mjs: no benchmark named "${name}" (have: ${BENCHMARKS.map((b) => b.name).join(', ')})`)
+      console.error(
+        `bench/run.mjs: no benchmark named "${name}" (have: ${BENCHMARKS.map((b) => b.name).join(', ')})`,
+      )
       process.exit(2)
     }
   }
@@ -87,10 +104,23 @@ function runOne(bench, args) {
   const output = path.join(root, bench.output)
   const before = mtime(output)
   const started = performance.now()
-  console.log(`\n=== ${bench.name}: node ${bench.script}${args.length ? ' ' + args.join(' ') : ''}\n`)
+  console.log(
+    `\n=== ${bench.name}: node ${bench.script}${args.length ? ' ' + args.join(' ') : ''}\n`,
+  )
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd: packageDir(script), stdio: 'inherit' })
-    child.on('error', (err) => resolve({ exitCode: null, signal: null, error: err.message, wrote: false, seconds: 0 }))
+    const child = spawn(process.execPath, [script, ...args], {
+      cwd: packageDir(script),
+      stdio: 'inherit',
+    })
+    child.on('error', (err) =>
+      resolve({
+        exitCode: null,
+        signal: null,
+        error: err.message,
+        wrote: false,
+        seconds: 0,
+      }),
+    )
     child.on('exit', (exitCode, signal) => {
       const after = mtime(output)
       resolve({
@@ -125,10 +155,20 @@ function entry(bench, run) {
           ? `exited 0 but did not write ${bench.output}`
           : `wrote ${bench.output}, which does not parse: ${json.error}`
   if (json.data) {
-    return { ...base, status: run ? 'stale' : 'existing', ...(why ? { problem: why } : {}), data: json.data }
+    return {
+      ...base,
+      status: run ? 'stale' : 'existing',
+      ...(why ? { problem: why } : {}),
+      data: json.data,
+    }
   }
   const exists = fs.existsSync(path.join(root, bench.script))
-  return { ...base, status: run ? 'failed' : 'missing', problem: why ?? (exists ? `no ${bench.output} yet` : `no ${bench.script} yet`) }
+  return {
+    ...base,
+    status: run ? 'failed' : 'missing',
+    problem:
+      why ?? (exists ? `no ${bench.output} yet` : `no ${bench.script} yet`),
+  }
 }
 
 async function main() {
@@ -138,7 +178,9 @@ async function main() {
     for (const bench of BENCHMARKS) {
       if (only && !only.includes(bench.name)) continue
       if (!fs.existsSync(path.join(root, bench.script))) {
-        console.log(`\n=== ${bench.name}: skipped, ${bench.script} does not exist`)
+        console.log(
+          `\n=== ${bench.name}: skipped, ${bench.script} does not exist`,
+        )
         continue
       }
       runs.set(bench.name, await runOne(bench, passThrough))
@@ -146,28 +188,49 @@ async function main() {
   }
 
   const sources = {}
-  for (const bench of BENCHMARKS) sources[bench.name] = entry(bench, runs.get(bench.name))
+  for (const bench of BENCHMARKS)
+    sources[bench.name] = entry(bench, runs.get(bench.name))
   const results = {
     generatedBy: 'bench/run.mjs',
     mode: chartsOnly ? 'charts-only' : only ? `only ${only.join(',')}` : 'all',
-    ...(chartsOnly ? {} : { runOn: { node: process.version, platform: process.platform, arch: process.arch, cpus: os.cpus().length } }),
+    ...(chartsOnly
+      ? {}
+      : {
+          runOn: {
+            node: process.version,
+            platform: process.platform,
+            arch: process.arch,
+            cpus: os.cpus().length,
+          },
+        }),
     sources,
   }
   fs.mkdirSync(benchDir, { recursive: true })
-  fs.writeFileSync(path.join(benchDir, 'results.json'), JSON.stringify(results, null, 2) + '\n')
+  fs.writeFileSync(
+    path.join(benchDir, 'results.json'),
+    JSON.stringify(results, null, 2) + '\n',
+  )
 
   console.log('\n=== summary\n')
   for (const [name, s] of Object.entries(sources)) {
     const ran = runs.has(name) ? ` in ${runs.get(name).seconds} s` : ''
-    console.log(`${name.padEnd(8)} ${s.status.padEnd(8)} ${s.file}${ran}${s.problem ? `: ${s.problem}` : ''}`)
+    console.log(
+      `${name.padEnd(8)} ${s.status.padEnd(8)} ${s.file}${ran}${s.problem ? `: ${s.problem}` : ''}`,
+    )
   }
   console.log('\nwrote docs/bench/results.json')
   for (const c of renderCharts(results, benchDir)) {
-    console.log(`${c.written ? 'wrote  ' : 'skipped'} docs/bench/${c.file}${c.reason ? `: ${c.reason}` : ''}`)
+    console.log(
+      `${c.written ? 'wrote  ' : 'skipped'} docs/bench/${c.file}${c.reason ? `: ${c.reason}` : ''}`,
+    )
   }
-  const failed = [...runs.keys()].filter((name) => sources[name].status !== 'ok')
+  const failed = [...runs.keys()].filter(
+    (name) => sources[name].status !== 'ok',
+  )
   if (failed.length > 0) {
-    console.log(`\n${failed.join(', ')} failed: the charts use what the other benchmarks (and earlier runs) wrote.`)
+    console.log(
+      `\n${failed.join(', ')} failed: the charts use what the other benchmarks (and earlier runs) wrote.`,
+    )
     process.exitCode = 1
   }
 }

@@ -12,7 +12,11 @@ import { checkAof, openAof } from '@aof-persist/core'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const require = createRequire(import.meta.url)
-const aofBin = path.join(path.dirname(require.resolve('@aof-persist/cli/package.json')), 'dist', 'cli.js')
+const aofBin = path.join(
+  path.dirname(require.resolve('@aof-persist/cli/package.json')),
+  'dist',
+  'cli.js',
+)
 const coreUrl = import.meta.resolve('@aof-persist/core')
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aof-demo-'))
@@ -26,13 +30,17 @@ const listFiles = () =>
     .readdirSync(store)
     .filter((f) => f !== 'aof.lock')
     .sort()
-    .map((f) => `${f.padEnd(32)} ${String(fs.statSync(path.join(store, f)).size).padStart(8)} bytes`)
+    .map(
+      (f) =>
+        `${f.padEnd(32)} ${String(fs.statSync(path.join(store, f)).size).padStart(8)} bytes`,
+    )
     .join('\n')
 
 /** Rebuilds the counter by replaying the log: a snapshot sets it, each action adds. */
 function replay(aof) {
   let count = 0
-  for (const r of aof.records()) count = r.type === '@@aof/SNAPSHOT' ? r.payload.count : count + r.by
+  for (const r of aof.records())
+    count = r.type === '@@aof/SNAPSHOT' ? r.payload.count : count + r.by
   return count
 }
 
@@ -51,7 +59,9 @@ say(`Append 1000 actions to ${store} and close`)
   for (let i = 0; i < 1000; i++) log.append({ type: 'counter/add', by: 1 })
   await log.close()
   show(listFiles())
-  show(`first lines of the incr file:\n${fs.readFileSync(path.join(store, 'appendonly.aof.1.incr.aof'), 'utf8').split('\n').slice(0, 2).join('\n')}`)
+  show(
+    `first lines of the incr file:\n${fs.readFileSync(path.join(store, 'appendonly.aof.1.incr.aof'), 'utf8').split('\n').slice(0, 2).join('\n')}`,
+  )
 }
 
 say('Restart: the state is rebuilt by replaying the log')
@@ -61,7 +71,9 @@ say('Restart: the state is rebuilt by replaying the log')
   log.closeSync()
 }
 
-say("Kill -9 a process in the middle of a burst of appends under fsync 'always'")
+say(
+  "Kill -9 a process in the middle of a burst of appends under fsync 'always'",
+)
 {
   const child = spawn(
     process.execPath,
@@ -88,7 +100,9 @@ say("Kill -9 a process in the middle of a burst of appends under fsync 'always'"
   const count = replay(log)
   log.closeSync()
   show(`child acknowledged at least ${acked} appends before SIGKILL`)
-  show(`after restart: count = ${count} (1000 + ${count - 1000}); nothing acknowledged was lost: ${count - 1000 >= acked}`)
+  show(
+    `after restart: count = ${count} (1000 + ${count - 1000}); nothing acknowledged was lost: ${count - 1000 >= acked}`,
+  )
 }
 
 say('Rewrite: compact the log into one snapshot action (BGREWRITEAOF)')
@@ -100,7 +114,9 @@ say('Rewrite: compact the log into one snapshot action (BGREWRITEAOF)')
   log.append({ type: 'counter/add', by: 5 })
   await log.close()
   show(`after:\n${listFiles()}`)
-  show(`manifest:\n${fs.readFileSync(path.join(store, 'appendonly.aof.manifest'), 'utf8').trimEnd()}`)
+  show(
+    `manifest:\n${fs.readFileSync(path.join(store, 'appendonly.aof.manifest'), 'utf8').trimEnd()}`,
+  )
   const again = openAof({ dir: store })
   show(`count after restart = ${replay(again)}`)
   again.closeSync()
@@ -130,11 +146,21 @@ const examples = path.join(here, '..')
 
 /** Runs one command of an example CLI, printing it and its output; returns stdout. */
 function cli(name, script, stateDir, args) {
-  const r = spawnSync(process.execPath, [script, ...args, '--dir', stateDir], { encoding: 'utf8' })
-  show(`$ ${name} ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`)
+  const r = spawnSync(process.execPath, [script, ...args, '--dir', stateDir], {
+    encoding: 'utf8',
+  })
+  show(
+    `$ ${name} ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`,
+  )
   const out = (r.stdout + r.stderr).trimEnd()
-  if (out) show(out.split('\n').length > 8 ? `${out.split('\n').slice(0, 3).join('\n')}\n... (${out.split('\n').length} lines)` : out)
-  if (r.status !== 0) throw new Error(`${name} ${args.join(' ')} exited with ${r.status}`)
+  if (out)
+    show(
+      out.split('\n').length > 8
+        ? `${out.split('\n').slice(0, 3).join('\n')}\n... (${out.split('\n').length} lines)`
+        : out,
+    )
+  if (r.status !== 0)
+    throw new Error(`${name} ${args.join(' ')} exited with ${r.status}`)
   return r.stdout
 }
 
@@ -144,7 +170,10 @@ const filesOf = (d) =>
     .readdirSync(d)
     .filter((f) => f !== 'aof.lock')
     .sort()
-    .map((f) => `${f.padEnd(32)} ${String(fs.statSync(path.join(d, f)).size).padStart(8)} bytes`)
+    .map(
+      (f) =>
+        `${f.padEnd(32)} ${String(fs.statSync(path.join(d, f)).size).padStart(8)} bytes`,
+    )
     .join('\n')
 
 /** The last incr file the manifest lists (where appends go). */
@@ -162,11 +191,17 @@ const lastIncr = (d) =>
  * SIGKILL once it has reported `atLeast` adds, and returns the last id it reported.
  */
 async function burstAndKill(script, stateDir, atLeast) {
-  const child = spawn(process.execPath, [script, 'burst', '1000000', '--dir', stateDir], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(
+    process.execPath,
+    [script, 'burst', '1000000', '--dir', stateDir],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
   let last = 0
   let count = 0
   let buffered = ''
-  const exited = new Promise((r) => child.once('exit', (_code, signal) => r(signal)))
+  const exited = new Promise((r) =>
+    child.once('exit', (_code, signal) => r(signal)),
+  )
   await new Promise((resolve) => {
     child.stdout.on('data', (chunk) => {
       buffered += chunk.toString()
@@ -185,7 +220,9 @@ async function burstAndKill(script, stateDir, atLeast) {
     child.once('exit', resolve)
   })
   const signal = await exited
-  show(`killed the burst with ${signal} after it had reported ${count} adds (last id ${last})`)
+  show(
+    `killed the burst with ${signal} after it had reported ${count} adds (last id ${last})`,
+  )
   return last
 }
 
@@ -194,30 +231,59 @@ function tearAndFix(stateDir) {
   const incr = lastIncr(stateDir)
   const half = '{"type":"half a rec'
   fs.appendFileSync(path.join(stateDir, incr), half)
-  show(`appended ${Buffer.byteLength(half)} bytes of half a record to ${incr}, as a crash in the middle of a write would`)
+  show(
+    `appended ${Buffer.byteLength(half)} bytes of half a record to ${incr}, as a crash in the middle of a write would`,
+  )
   show('$ aof check <dir>')
   const bad = aof(['check', stateDir])
   show('$ aof fix <dir> --yes')
   const fixed = aof(['fix', stateDir, '--yes'])
-  if (bad !== 1 || fixed !== 0) throw new Error(`expected aof check to fail (1) and aof fix to succeed (0), got ${bad} and ${fixed}`)
+  if (bad !== 1 || fixed !== 0)
+    throw new Error(
+      `expected aof check to fail (1) and aof fix to succeed (0), got ${bad} and ${fixed}`,
+    )
 }
 
-async function walkExample({ title, name, script, stateDir, first, second, change, ids }) {
+async function walkExample({
+  title,
+  name,
+  script,
+  stateDir,
+  first,
+  second,
+  change,
+  ids,
+}) {
   part(title)
 
-  say(`Use the ${name} CLI: each command is a process that opens the store, changes it and exits`)
+  say(
+    `Use the ${name} CLI: each command is a process that opens the store, changes it and exits`,
+  )
   cli(name, script, stateDir, first)
   cli(name, script, stateDir, second)
   cli(name, script, stateDir, change)
   const listed = cli(name, script, stateDir, ['list'])
   show(`the log, one record per line (${lastIncr(stateDir)}):`)
-  show(fs.readFileSync(path.join(stateDir, lastIncr(stateDir)), 'utf8').trimEnd().split('\n').slice(-3).join('\n'))
+  show(
+    fs
+      .readFileSync(path.join(stateDir, lastIncr(stateDir)), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(-3)
+      .join('\n'),
+  )
 
-  say(`Kill -9 a ${name} process in the middle of a burst of adds (fsync 'always')`)
+  say(
+    `Kill -9 a ${name} process in the middle of a burst of adds (fsync 'always')`,
+  )
   const lastReported = await burstAndKill(script, stateDir, 200)
   const after = ids(cli(name, script, stateDir, ['list']))
-  const ok = after.includes(lastReported) && after.every((id, i) => i === 0 || id > after[i - 1])
-  show(`after the restart: ${after.length} items, the last one reported (id ${lastReported}) ${after.includes(lastReported) ? 'is there' : 'IS MISSING'}`)
+  const ok =
+    after.includes(lastReported) &&
+    after.every((id, i) => i === 0 || id > after[i - 1])
+  show(
+    `after the restart: ${after.length} items, the last one reported (id ${lastReported}) ${after.includes(lastReported) ? 'is there' : 'IS MISSING'}`,
+  )
   if (!ok) throw new Error('an acknowledged add was lost')
   cli(name, script, stateDir, ['add', 'after the crash'])
 
@@ -225,14 +291,18 @@ async function walkExample({ title, name, script, stateDir, first, second, chang
   show(`before:\n${filesOf(stateDir)}`)
   cli(name, script, stateDir, ['rewrite'])
   show(`after:\n${filesOf(stateDir)}`)
-  show(`manifest:\n${fs.readFileSync(path.join(stateDir, 'appendonly.aof.manifest'), 'utf8').trimEnd()}`)
+  show(
+    `manifest:\n${fs.readFileSync(path.join(stateDir, 'appendonly.aof.manifest'), 'utf8').trimEnd()}`,
+  )
 
   say('Tear the tail of the log and repair it with aof fix')
   cli(name, script, stateDir, ['add', 'after the rewrite'])
   const before = cli(name, script, stateDir, ['list'])
   tearAndFix(stateDir)
   const repaired = cli(name, script, stateDir, ['list'])
-  show(`state after the repair is the same as before the tear: ${repaired === before}`)
+  show(
+    `state after the repair is the same as before the tear: ${repaired === before}`,
+  )
   if (repaired !== before) throw new Error('the state changed across aof fix')
   return listed
 }
@@ -267,4 +337,6 @@ await walkExample({
 })
 
 fs.rmSync(dir, { recursive: true, force: true })
-console.log('\nDone. Every step above ran against real files in a temp directory.')
+console.log(
+  '\nDone. Every step above ran against real files in a temp directory.',
+)

@@ -26,7 +26,10 @@ if (!app.requestSingleInstanceLock()) {
     } catch (err) {
       // AOF_CORRUPT, AOF_MIGRATE_FAILED, ...: the files are untouched. Say so instead of
       // starting over with an empty state.
-      dialog.showErrorBox('Cannot load your data', `${err.message}\n\nNothing was changed on disk.`)
+      dialog.showErrorBox(
+        'Cannot load your data',
+        `${err.message}\n\nNothing was changed on disk.`,
+      )
       app.exit(1)
       return
     }
@@ -36,7 +39,11 @@ if (!app.requestSingleInstanceLock()) {
       const win = new BrowserWindow({
         width: 480,
         height: 600,
-        webPreferences: { preload: join(here, 'preload.cjs'), contextIsolation: true, sandbox: true },
+        webPreferences: {
+          preload: join(here, 'preload.cjs'),
+          contextIsolation: true,
+          sandbox: true,
+        },
       })
       win.loadFile(join(here, 'renderer', 'index.html'))
     }

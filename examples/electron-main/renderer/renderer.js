@@ -9,9 +9,12 @@ const pending = []
 
 function apply({ type, payload }) {
   const items = state.todos.items
-  if (type === 'todos/added') items.push({ id: state.todos.nextId++, text: payload, done: false })
-  if (type === 'todos/toggled') items.forEach((t) => t.id === payload && (t.done = !t.done))
-  if (type === 'todos/removed') state.todos.items = items.filter((t) => t.id !== payload)
+  if (type === 'todos/added')
+    items.push({ id: state.todos.nextId++, text: payload, done: false })
+  if (type === 'todos/toggled')
+    items.forEach((t) => t.id === payload && (t.done = !t.done))
+  if (type === 'todos/removed')
+    state.todos.items = items.filter((t) => t.id !== payload)
 }
 
 function render() {
@@ -19,8 +22,10 @@ function render() {
     ...state.todos.items.map((t) => {
       const li = document.createElement('li')
       li.textContent = `${t.done ? '☑' : '☐'} ${t.text}`
-      li.onclick = () => window.todos.dispatch({ type: 'todos/toggled', payload: t.id })
-      li.ondblclick = () => window.todos.dispatch({ type: 'todos/removed', payload: t.id })
+      li.onclick = () =>
+        window.todos.dispatch({ type: 'todos/toggled', payload: t.id })
+      li.ondblclick = () =>
+        window.todos.dispatch({ type: 'todos/removed', payload: t.id })
       return li
     }),
   )
@@ -48,6 +53,7 @@ window.todos.get().then((snapshot) => {
 document.getElementById('add').onsubmit = (e) => {
   e.preventDefault()
   const input = document.getElementById('text')
-  if (input.value) window.todos.dispatch({ type: 'todos/added', payload: input.value })
+  if (input.value)
+    window.todos.dispatch({ type: 'todos/added', payload: input.value })
   input.value = ''
 }

@@ -23,12 +23,19 @@ import { RENDERER_ACTIONS, todos } from './todos.mjs'
  * @param {'always' | 'everysec' | 'no'} [options.fsync] default 'everysec'
  * @param {(err: Error) => void} [options.onError] background persistence errors and a failed close on quit
  */
-export function createMainStore({ dir, ipcMain, webContents, fsync = 'everysec', onError = (err) => console.error(err) }) {
+export function createMainStore({
+  dir,
+  ipcMain,
+  webContents,
+  fsync = 'everysec',
+  onError = (err) => console.error(err),
+}) {
   // Opens and locks `dir` now; configureStore returns with the state already replayed.
   const persist = aofPersist({ dir, fsync, onError })
   const store = configureStore({
     reducer: withAof({ todos: todos.reducer }),
-    middleware: (getDefaultMiddleware) => getDefaultMiddleware().concat(persist),
+    middleware: (getDefaultMiddleware) =>
+      getDefaultMiddleware().concat(persist),
   })
 
   let seq = 0
@@ -46,7 +53,9 @@ export function createMainStore({ dir, ipcMain, webContents, fsync = 'everysec',
   /** Reduces, logs and broadcasts `action`: for the main process's own actions and for IPC. */
   function dispatch(action) {
     if (status !== 'open') {
-      throw new Error(`The app is quitting: "${String(action?.type)}" was not applied.`)
+      throw new Error(
+        `The app is quitting: "${String(action?.type)}" was not applied.`,
+      )
     }
     store.dispatch(action) // under fsync 'always', on disk when this returns
     seq++
@@ -58,7 +67,9 @@ export function createMainStore({ dir, ipcMain, webContents, fsync = 'everysec',
   ipcMain.handle('state:dispatch', (_event, action) => {
     // The renderer is less trusted than the main process: only known, plain actions get in.
     if (!isPlainObject(action) || !RENDERER_ACTIONS.has(action.type)) {
-      throw new Error(`Refused action: ${JSON.stringify(action?.type ?? action)} is not a todos action.`)
+      throw new Error(
+        `Refused action: ${JSON.stringify(action?.type ?? action)} is not a todos action.`,
+      )
     }
     return dispatch(action)
   })

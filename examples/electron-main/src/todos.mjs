@@ -7,7 +7,11 @@ export const todos = createSlice({
   initialState: { items: [], nextId: 1 },
   reducers: {
     added(state, action) {
-      state.items.push({ id: state.nextId++, text: action.payload, done: false })
+      state.items.push({
+        id: state.nextId++,
+        text: action.payload,
+        done: false,
+      })
     },
     toggled(state, action) {
       const todo = state.items.find((t) => t.id === action.payload)
@@ -20,4 +24,6 @@ export const todos = createSlice({
 })
 
 /** The action types a renderer may dispatch: everything else is refused at the IPC boundary. */
-export const RENDERER_ACTIONS = new Set(Object.values(todos.actions).map((creator) => creator.type))
+export const RENDERER_ACTIONS = new Set(
+  Object.values(todos.actions).map((creator) => creator.type),
+)

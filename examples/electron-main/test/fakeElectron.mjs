@@ -8,7 +8,8 @@ export class FakeIpcMain {
 
   handle(channel, fn) {
     // Electron throws the same way: a second handler is a bug.
-    if (this.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`)
+    if (this.handlers.has(channel))
+      throw new Error(`Attempted to register a second handler for '${channel}'`)
     this.handlers.set(channel, fn)
   }
 

@@ -6,7 +6,12 @@ import { fileURLToPath } from 'node:url'
 import { readAofEntries } from '@aof-persist/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createMainStore } from '../src/mainStore.mjs'
-import { FakeApp, FakeIpcMain, FakeWebContents, fakeWebContentsModule } from './fakeElectron.mjs'
+import {
+  FakeApp,
+  FakeIpcMain,
+  FakeWebContents,
+  fakeWebContentsModule,
+} from './fakeElectron.mjs'
 
 const dirs: string[] = []
 function stateDir(): string {
@@ -19,7 +24,8 @@ type MainStore = ReturnType<typeof createMainStore>
 const open: MainStore[] = []
 afterEach(async () => {
   for (const s of open.splice(0)) if (s.status !== 'closed') await s.close()
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+  for (const dir of dirs.splice(0))
+    rmSync(dir, { recursive: true, force: true })
 })
 
 /** A main process: the store wired to a fake ipcMain and one window. */
@@ -40,7 +46,9 @@ function mainProcess(dir: string, fsync: 'always' | 'everysec' = 'everysec') {
 
 /** The actions in the log, read from the files without opening the store. */
 const logged = (dir: string) =>
-  [...readAofEntries({ dir })].flatMap((e) => (e.kind === 'record' ? [e.value as { type: string; payload?: unknown }] : []))
+  [...readAofEntries({ dir })].flatMap((e) =>
+    e.kind === 'record' ? [e.value as { type: string; payload?: unknown }] : [],
+  )
 
 const add = (text: string) => ({ type: 'todos/added', payload: text })
 
@@ -48,8 +56,12 @@ describe('electron main store over IPC', () => {
   it('persists a dispatch from a renderer and broadcasts it to every window', async () => {
     const dir = stateDir()
     const { main, ipcMain, window } = mainProcess(dir)
-    await expect(ipcMain.invoke('state:dispatch', add('buy milk'))).resolves.toEqual({ seq: 1 })
-    expect(window.sent).toEqual([['state:changed', { seq: 1, action: add('buy milk') }]])
+    await expect(
+      ipcMain.invoke('state:dispatch', add('buy milk')),
+    ).resolves.toEqual({ seq: 1 })
+    expect(window.sent).toEqual([
+      ['state:changed', { seq: 1, action: add('buy milk') }],
+    ])
     await main.close()
     expect(logged(dir)).toEqual([add('buy milk')])
   })
@@ -57,8 +69,12 @@ describe('electron main store over IPC', () => {
   it('refuses actions a renderer must not send, and logs nothing for them', async () => {
     const dir = stateDir()
     const { main, ipcMain } = mainProcess(dir)
-    await expect(ipcMain.invoke('state:dispatch', { type: '@@aof/SNAPSHOT', payload: {} })).rejects.toThrow(/Refused action/)
-    await expect(ipcMain.invoke('state:dispatch', 'todos/added')).rejects.toThrow(/Refused action/)
+    await expect(
+      ipcMain.invoke('state:dispatch', { type: '@@aof/SNAPSHOT', payload: {} }),
+    ).rejects.toThrow(/Refused action/)
+    await expect(
+      ipcMain.invoke('state:dispatch', 'todos/added'),
+    ).rejects.toThrow(/Refused action/)
     await main.close()
     expect(logged(dir)).toEqual([])
   })
@@ -68,7 +84,10 @@ describe('electron main store over IPC', () => {
     const first = mainProcess(dir)
     await first.ipcMain.invoke('state:dispatch', add('a'))
     await first.ipcMain.invoke('state:dispatch', add('b'))
-    await first.ipcMain.invoke('state:dispatch', { type: 'todos/toggled', payload: 1 })
+    await first.ipcMain.invoke('state:dispatch', {
+      type: 'todos/toggled',
+      payload: 1,
+    })
     await first.main.close()
 
     const second = mainProcess(dir)
@@ -77,14 +96,22 @@ describe('electron main store over IPC', () => {
       { id: 1, text: 'a', done: true },
       { id: 2, text: 'b', done: false },
     ])
-    await expect(second.ipcMain.invoke('state:dispatch', add('c'))).resolves.toEqual({ seq: 1 })
-    expect(second.main.store.getState().todos.items.at(-1)).toEqual({ id: 3, text: 'c', done: false })
+    await expect(
+      second.ipcMain.invoke('state:dispatch', add('c')),
+    ).resolves.toEqual({ seq: 1 })
+    expect(second.main.store.getState().todos.items.at(-1)).toEqual({
+      id: 3,
+      text: 'c',
+      done: false,
+    })
   })
 
   it('holds the directory lock: a second main process on the same directory fails', () => {
     const dir = stateDir()
     mainProcess(dir)
-    expect(() => mainProcess(dir)).toThrow(expect.objectContaining({ code: 'AOF_LOCKED' }))
+    expect(() => mainProcess(dir)).toThrow(
+      expect.objectContaining({ code: 'AOF_LOCKED' }),
+    )
   })
 })
 
@@ -95,35 +122,48 @@ describe('before-quit', () => {
     const app = new FakeApp()
     main.handleQuit(app)
     // Dispatched in this turn: under everysec still in the buffer when quit is asked for.
-    for (let i = 0; i < 100; i++) await ipcMain.invoke('state:dispatch', add(`todo ${i}`))
+    for (let i = 0; i < 100; i++)
+      await ipcMain.invoke('state:dispatch', add(`todo ${i}`))
 
     // Read the files at the very moment Electron would quit, before anything else can run.
-    const atQuit = new Promise<number>((resolve) => app.once('quit', () => resolve(logged(dir).length)))
+    const atQuit = new Promise<number>((resolve) =>
+      app.once('quit', () => resolve(logged(dir).length)),
+    )
     app.quit()
     expect(app.quits).toBe(0) // cancelled until the log is closed
     expect(main.status).toBe('closing')
-    await expect(ipcMain.invoke('state:dispatch', add('too late'))).rejects.toThrow(/quitting/)
+    await expect(
+      ipcMain.invoke('state:dispatch', add('too late')),
+    ).rejects.toThrow(/quitting/)
 
     expect(await atQuit).toBe(100)
     expect(app.quits).toBe(1)
     expect(main.status).toBe('closed')
     // The lock is released: the next start opens the directory.
     const next = mainProcess(dir)
-    expect((await next.ipcMain.invoke('state:get')).state.todos.items).toHaveLength(100)
+    expect(
+      (await next.ipcMain.invoke('state:get')).state.todos.items,
+    ).toHaveLength(100)
   })
 })
 
 describe('kill -9', () => {
   it("keeps every acknowledged dispatch under fsync 'always'", async () => {
     const dir = stateDir()
-    const child = spawn(process.execPath, [fileURLToPath(new URL('./killedChild.mjs', import.meta.url)), dir], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
+    const child = spawn(
+      process.execPath,
+      [fileURLToPath(new URL('./killedChild.mjs', import.meta.url)), dir],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
     let acked = 0
     let buffered = ''
     await new Promise<void>((resolve, reject) => {
       child.on('error', reject)
-      child.on('exit', (code) => reject(new Error(`child exited early with ${code}`)))
+      child.on('exit', (code) =>
+        reject(new Error(`child exited early with ${code}`)),
+      )
       child.stdout.on('data', (chunk: Buffer) => {
         buffered += chunk.toString()
         const lines = buffered.split('\n')
@@ -133,7 +173,9 @@ describe('kill -9', () => {
       })
     })
     child.removeAllListeners('exit')
-    const exited = new Promise((r) => child.once('exit', (_code, signal) => r(signal)))
+    const exited = new Promise((r) =>
+      child.once('exit', (_code, signal) => r(signal)),
+    )
     child.kill('SIGKILL')
     expect(await exited).toBe('SIGKILL')
 

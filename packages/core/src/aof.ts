@@ -1,6 +1,12 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { FILE_MODE, mkdirDurableSync, truncateDurableSync, writeAll, writeFileAtomicSync } from './durable.js'
+import {
+  FILE_MODE,
+  mkdirDurableSync,
+  truncateDurableSync,
+  writeAll,
+  writeFileAtomicSync,
+} from './durable.js'
 import { AofError, ioError } from './errors.js'
 import {
   CRON_MS,
@@ -22,7 +28,13 @@ import {
 import { DEFAULT_FILE_NAME, listFiles, recordValues } from './reader.js'
 import { encodeJson, encodeRecord } from './record.js'
 import { stringifyInSlices } from './rewrite.js'
-import type { Aof, AofOptions, AofStats, AofStatus, FsyncPolicy } from './types.js'
+import type {
+  Aof,
+  AofOptions,
+  AofStats,
+  AofStatus,
+  FsyncPolicy,
+} from './types.js'
 
 /** Default `autoRewriteMinSize`: 4 MiB. See docs/learn/rewrite.md for the start-up time it buys. */
 export const DEFAULT_AUTO_REWRITE_MIN_SIZE = 4 * 1024 * 1024
@@ -67,31 +79,52 @@ interface Resolved<A> {
 
 function resolveOptions<A>(options: AofOptions<A>): Resolved<A> {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError('aof-persist: openAof(options) needs an options object with "dir"')
+    throw new TypeError(
+      'aof-persist: openAof(options) needs an options object with "dir"',
+    )
   }
   const bad = (name: string, want: string, got: unknown) =>
-    new TypeError(`aof-persist: option "${name}" must be ${want}, got ${JSON.stringify(got) ?? String(got)}`)
+    new TypeError(
+      `aof-persist: option "${name}" must be ${want}, got ${JSON.stringify(got) ?? String(got)}`,
+    )
   const o = options
-  if (typeof o.dir !== 'string' || o.dir === '') throw bad('dir', 'a non-empty string', o.dir)
+  if (typeof o.dir !== 'string' || o.dir === '')
+    throw bad('dir', 'a non-empty string', o.dir)
   const fileName = o.fileName ?? DEFAULT_FILE_NAME
-  if (typeof fileName !== 'string' || fileName === '' || isPath(fileName) || fileName.includes('\0')) {
+  if (
+    typeof fileName !== 'string' ||
+    fileName === '' ||
+    isPath(fileName) ||
+    fileName.includes('\0')
+  ) {
     throw bad('fileName', 'a plain file name (no path separators)', o.fileName)
   }
   const fsync = o.fsync ?? 'everysec'
-  if (!FSYNC_POLICIES.includes(fsync)) throw bad('fsync', `one of ${FSYNC_POLICIES.map((p) => `'${p}'`).join(', ')}`, o.fsync)
+  if (!FSYNC_POLICIES.includes(fsync))
+    throw bad(
+      'fsync',
+      `one of ${FSYNC_POLICIES.map((p) => `'${p}'`).join(', ')}`,
+      o.fsync,
+    )
   const perc = o.autoRewritePercentage ?? 100
   if (typeof perc !== 'number' || !Number.isFinite(perc) || perc < 0) {
-    throw bad('autoRewritePercentage', 'a number >= 0 (0 disables automatic rewrites)', perc)
+    throw bad(
+      'autoRewritePercentage',
+      'a number >= 0 (0 disables automatic rewrites)',
+      perc,
+    )
   }
   const minSize = o.autoRewriteMinSize ?? DEFAULT_AUTO_REWRITE_MIN_SIZE
   if (typeof minSize !== 'number' || !Number.isFinite(minSize) || minSize < 0) {
     throw bad('autoRewriteMinSize', 'a number of bytes >= 0', minSize)
   }
   for (const name of ['loadTruncated', 'timestamps'] as const) {
-    if (o[name] !== undefined && typeof o[name] !== 'boolean') throw bad(name, 'a boolean', o[name])
+    if (o[name] !== undefined && typeof o[name] !== 'boolean')
+      throw bad(name, 'a boolean', o[name])
   }
   for (const name of ['snapshot', 'onError'] as const) {
-    if (o[name] !== undefined && typeof o[name] !== 'function') throw bad(name, 'a function', o[name])
+    if (o[name] !== undefined && typeof o[name] !== 'function')
+      throw bad(name, 'a function', o[name])
   }
   return {
     dir: path.resolve(o.dir),
@@ -106,7 +139,8 @@ function resolveOptions<A>(options: AofOptions<A>): Resolved<A> {
   }
 }
 
-const O_APPEND_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND
+const O_APPEND_FLAGS =
+  fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND
 
 class AofImpl<A> implements Aof<A> {
   readonly dir: string
@@ -165,7 +199,12 @@ class AofImpl<A> implements Aof<A> {
     try {
       mkdirDurableSync(this.dir)
     } catch (err) {
-      throw ioError('Creating the store directory', this.dir, err, 'Check that the parent directory exists and is writable.')
+      throw ioError(
+        'Creating the store directory',
+        this.dir,
+        err,
+        'Check that the parent directory exists and is writable.',
+      )
     }
     this.#lock = DirLock.acquire(this.dir)
     try {
@@ -195,7 +234,10 @@ class AofImpl<A> implements Aof<A> {
   /** Reads the manifest (creating a store when there is none) and opens the last incr file. */
   #load(): Manifest {
     const { fileName } = this.#o
-    for (const leftover of [this.#names.tempManifest, `temp-${fileName}.rewrite.aof`]) {
+    for (const leftover of [
+      this.#names.tempManifest,
+      `temp-${fileName}.rewrite.aof`,
+    ]) {
       // A crash during a rewrite or manifest switch leaves these behind; they are never listed.
       fs.rmSync(this.#path(leftover), { force: true })
     }
@@ -251,7 +293,11 @@ class AofImpl<A> implements Aof<A> {
   #refuseStrayFiles(): void {
     const prefix = `${this.#o.fileName}.`
     for (const name of fs.readdirSync(this.dir)) {
-      if (!name.startsWith(prefix) || !/^\d+\.(base|incr)\.aof$/.test(name.slice(prefix.length))) continue
+      if (
+        !name.startsWith(prefix) ||
+        !/^\d+\.(base|incr)\.aof$/.test(name.slice(prefix.length))
+      )
+        continue
       if (fs.statSync(this.#path(name)).size === 0) continue
       const manifest = this.#path(this.#names.manifest)
       throw new AofError(
@@ -290,7 +336,8 @@ class AofImpl<A> implements Aof<A> {
       }
       const firstNl = cut.indexOf(10)
       if (firstNl !== -1 && firstNl < cut.length - 1) {
-        for (let i = firstNl + 1; i < cut.length; i++) if (cut[i] === 10) laterLines++
+        for (let i = firstNl + 1; i < cut.length; i++)
+          if (cut[i] === 10) laterLines++
         saved = `${file}.cut-${torn}`
         writeFileAtomicSync(saved, `${saved}.tmp`, cut)
       }
@@ -303,10 +350,14 @@ class AofImpl<A> implements Aof<A> {
       ? `a region damaged by a crash (zero-filled) and ${laterLines} line(s) after it, which cannot be applied without the damaged ones; the cut bytes were saved to ${saved}`
       : 'half a record left by a crash in the middle of a write; every complete record was kept'
     this.#report(
-      new AofError('AOF_TRUNCATED', `Recovered: cut ${bytes} bytes at byte offset ${torn} of ${file}: ${what}.`, {
-        file,
-        offset: torn,
-      }),
+      new AofError(
+        'AOF_TRUNCATED',
+        `Recovered: cut ${bytes} bytes at byte offset ${torn} of ${file}: ${what}.`,
+        {
+          file,
+          offset: torn,
+        },
+      ),
     )
   }
 
@@ -321,7 +372,12 @@ class AofImpl<A> implements Aof<A> {
     try {
       fd = fs.openSync(p, O_APPEND_FLAGS, FILE_MODE)
     } catch (err) {
-      throw ioError('Opening the incr file', p, err, "Check the directory's permissions and free space.")
+      throw ioError(
+        'Opening the incr file',
+        p,
+        err,
+        "Check the directory's permissions and free space.",
+      )
     }
     if (fresh && fs.fstatSync(fd).size > 0) {
       fs.closeSync(fd)
@@ -339,7 +395,12 @@ class AofImpl<A> implements Aof<A> {
     try {
       persistManifest(this.dir, this.#o.fileName, m)
     } catch (err) {
-      throw ioError('Writing the manifest', this.#path(this.#names.manifest), err, 'The previous manifest is still in place.')
+      throw ioError(
+        'Writing the manifest',
+        this.#path(this.#names.manifest),
+        err,
+        'The previous manifest is still in place.',
+      )
     }
   }
 
@@ -357,7 +418,10 @@ class AofImpl<A> implements Aof<A> {
 
   #assertWritable(op: string): void {
     if (this.#status === 'closed') {
-      throw new AofError('AOF_CLOSED', `Cannot ${op}: the store ${this.dir} is closed. Open it again with openAof().`)
+      throw new AofError(
+        'AOF_CLOSED',
+        `Cannot ${op}: the store ${this.dir} is closed. Open it again with openAof().`,
+      )
     }
   }
 
@@ -392,7 +456,12 @@ class AofImpl<A> implements Aof<A> {
       return fn()
     } finally {
       // Appends made before a throw stay appended: batch is group commit, not a transaction.
-      if (--this.#batchDepth === 0 && this.#o.fsync === 'always' && this.#buf.length > 0) this.#commit()
+      if (
+        --this.#batchDepth === 0 &&
+        this.#o.fsync === 'always' &&
+        this.#buf.length > 0
+      )
+        this.#commit()
     }
   }
 
@@ -437,7 +506,8 @@ class AofImpl<A> implements Aof<A> {
       done = fs.writeSync(this.#fd, text)
       if (done < size) {
         data = Buffer.from(text, 'utf8')
-        while (done < size) done += fs.writeSync(this.#fd, data, done, size - done)
+        while (done < size)
+          done += fs.writeSync(this.#fd, data, done, size - done)
       }
     } catch (err) {
       const file = this.#path(this.#incrName)
@@ -482,7 +552,12 @@ class AofImpl<A> implements Aof<A> {
     try {
       fs.fdatasyncSync(this.#fd)
     } catch (err) {
-      this.#fsyncError = ioError('fdatasync of the AOF', this.#path(this.#incrName), err, 'The data may not be on disk.')
+      this.#fsyncError = ioError(
+        'fdatasync of the AOF',
+        this.#path(this.#incrName),
+        err,
+        'The data may not be on disk.',
+      )
       throw this.#fsyncError
     }
     this.#syncedSize = this.#incrSize
@@ -511,11 +586,17 @@ class AofImpl<A> implements Aof<A> {
       if (this.#closeAfterFsync.delete(fd)) fs.close(fd, () => {})
       if (err) {
         const first = this.#fsyncError === null
-        this.#fsyncError = ioError('Background fdatasync of the AOF', file, err, 'It is retried every second.')
+        this.#fsyncError = ioError(
+          'Background fdatasync of the AOF',
+          file,
+          err,
+          'It is retried every second.',
+        )
         if (first) this.#report(this.#fsyncError)
         return
       }
-      if (fd === this.#fd && target > this.#syncedSize) this.#syncedSize = target
+      if (fd === this.#fd && target > this.#syncedSize)
+        this.#syncedSize = target
       this.#lastFsyncAt = Date.now()
       this.#fsyncError = null
     })
@@ -555,7 +636,12 @@ class AofImpl<A> implements Aof<A> {
   }
 
   #maybeAutoRewrite(): void {
-    if (!this.#autoRewriteMayBeDue() || this.#rewriting || this.#status !== 'open') return
+    if (
+      !this.#autoRewriteMayBeDue() ||
+      this.#rewriting ||
+      this.#status !== 'open'
+    )
+      return
     const base = this.#growthBase > 0 ? this.#growthBase : 1
     const growth = Math.floor((this.#currentSize() * 100) / base) - 100
     if (growth < this.#o.autoRewritePercentage) return
@@ -573,7 +659,10 @@ class AofImpl<A> implements Aof<A> {
     }
     if (this.#rewriting) {
       return Promise.reject(
-        new AofError('AOF_REWRITE_IN_PROGRESS', `A rewrite of ${this.dir} is already running; wait for it (stats().rewriteInProgress) and call rewrite() again.`),
+        new AofError(
+          'AOF_REWRITE_IN_PROGRESS',
+          `A rewrite of ${this.dir} is already running; wait for it (stats().rewriteInProgress) and call rewrite() again.`,
+        ),
       )
     }
     return this.#startRewrite(() => snapshot, false)
@@ -611,7 +700,10 @@ class AofImpl<A> implements Aof<A> {
   rewriteSync(snapshot: A): void {
     this.#assertWritable('rewrite')
     if (this.#rewriting) {
-      throw new AofError('AOF_REWRITE_IN_PROGRESS', `A rewrite of ${this.dir} is already running; wait for it before rewriteSync().`)
+      throw new AofError(
+        'AOF_REWRITE_IN_PROGRESS',
+        `A rewrite of ${this.dir} is already running; wait for it before rewriteSync().`,
+      )
     }
     const started = performance.now()
     this.#rewrites++
@@ -620,7 +712,9 @@ class AofImpl<A> implements Aof<A> {
       const temp = this.#tempBasePath()
       const fd = fs.openSync(temp, 'w', FILE_MODE)
       try {
-        const head = this.#o.timestamps ? `#TS:${Math.floor(Date.now() / 1000)}\n` : ''
+        const head = this.#o.timestamps
+          ? `#TS:${Math.floor(Date.now() / 1000)}\n`
+          : ''
         writeAll(fd, Buffer.from(head + encodeRecord(snapshot), 'utf8'))
         fs.fdatasyncSync(fd)
       } catch (err) {
@@ -652,7 +746,10 @@ class AofImpl<A> implements Aof<A> {
     const seq = nextSeq(this.#manifest, 'incr')
     const name = this.#names.incr(seq)
     const fd = this.#openIncr(name, true)
-    const next: Manifest = { ...this.#manifest, incrs: [...this.#manifest.incrs, { name, seq, type: 'incr' }] }
+    const next: Manifest = {
+      ...this.#manifest,
+      incrs: [...this.#manifest.incrs, { name, seq, type: 'incr' }],
+    }
     try {
       this.#persist(next)
     } catch (err) {
@@ -680,14 +777,21 @@ class AofImpl<A> implements Aof<A> {
       if (this.#o.timestamps) write(`#TS:${Math.floor(Date.now() / 1000)}\n`)
       let wrote: boolean
       try {
-        wrote = await stringifyInSlices(snapshot, write, undefined, () => this.#abandonRewrite)
+        wrote = await stringifyInSlices(
+          snapshot,
+          write,
+          undefined,
+          () => this.#abandonRewrite,
+        )
       } catch (err) {
         if (err instanceof TypeError) throw encodeFailure(snapshot, err)
         throw err
       }
       if (!wrote) throw encodeFailure(snapshot, undefined)
       write('\n')
-      await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())))
+      await new Promise<void>((resolve, reject) =>
+        fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())),
+      )
     } catch (err) {
       fs.closeSync(fd)
       fs.rmSync(temp, { force: true })
@@ -696,7 +800,10 @@ class AofImpl<A> implements Aof<A> {
     fs.closeSync(fd)
     if (this.#abandonRewrite || this.#status === 'closed') {
       fs.rmSync(temp, { force: true })
-      throw new AofError('AOF_CLOSED', `The rewrite of ${this.dir} was abandoned because the store was closed.`)
+      throw new AofError(
+        'AOF_CLOSED',
+        `The rewrite of ${this.dir} was abandoned because the store was closed.`,
+      )
     }
     return temp
   }
@@ -715,7 +822,11 @@ class AofImpl<A> implements Aof<A> {
     const retired = [...(m.base ? [m.base] : []), ...m.incrs.slice(0, -1)]
       .reverse()
       .map((e) => ({ ...e, type: 'history' as const }))
-    const switched: Manifest = { base: { name, seq, type: 'base' }, history: [...retired, ...m.history], incrs: [current] }
+    const switched: Manifest = {
+      base: { name, seq, type: 'base' },
+      history: [...retired, ...m.history],
+      incrs: [current],
+    }
     try {
       this.#persist(switched)
     } catch (err) {
@@ -741,9 +852,19 @@ class AofImpl<A> implements Aof<A> {
     const m = this.#manifest
     if (m.history.length === 0) return
     const removed = await Promise.all(
-      m.history.map((h) => fs.promises.rm(this.#path(h.name), { force: true }).then(() => true, () => false)),
+      m.history.map((h) =>
+        fs.promises.rm(this.#path(h.name), { force: true }).then(
+          () => true,
+          () => false,
+        ),
+      ),
     )
-    if (removed.includes(false) || this.#manifest !== m || this.#status === 'closed') return
+    if (
+      removed.includes(false) ||
+      this.#manifest !== m ||
+      this.#status === 'closed'
+    )
+      return
     this.#dropHistory(m)
   }
 
@@ -771,7 +892,8 @@ class AofImpl<A> implements Aof<A> {
   #rewriteFailed(err: unknown, auto: boolean): AofError {
     this.#lastRewriteStatus = 'err'
     this.#rewriteFailures++
-    this.#nextAutoRewriteAt = Date.now() + rewriteBackoffMs(this.#rewriteFailures)
+    this.#nextAutoRewriteAt =
+      Date.now() + rewriteBackoffMs(this.#rewriteFailures)
     const wrapped =
       err instanceof AofError && err.code !== 'AOF_IO'
         ? err
@@ -813,7 +935,10 @@ class AofImpl<A> implements Aof<A> {
       delayedFsyncs: this.#delayedFsyncs,
       lastFsyncAt: this.#lastFsyncAt,
       truncatedTail: this.#truncatedTail,
-      files: [...(this.#manifest.base ? [this.#manifest.base] : []), ...this.#manifest.incrs].map((e) => ({
+      files: [
+        ...(this.#manifest.base ? [this.#manifest.base] : []),
+        ...this.#manifest.incrs,
+      ].map((e) => ({
         name: e.name,
         type: e.type === 'base' ? ('base' as const) : ('incr' as const),
         seq: e.seq,
@@ -884,5 +1009,9 @@ function encodeFailure(snapshot: unknown, cause: unknown): AofError {
   } catch (err) {
     if (err instanceof AofError) return err
   }
-  return new AofError('AOF_NOT_SERIALIZABLE', 'The snapshot cannot be serialized as JSON; nothing was replaced.', { cause })
+  return new AofError(
+    'AOF_NOT_SERIALIZABLE',
+    'The snapshot cannot be serialized as JSON; nothing was replaced.',
+    { cause },
+  )
 }

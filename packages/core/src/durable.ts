@@ -30,7 +30,12 @@ export function fsyncDir(dir: string): void {
 
 const isIgnorableDirSyncError = (err: unknown): boolean => {
   const code = (err as NodeJS.ErrnoException).code
-  return code === 'EISDIR' || code === 'EPERM' || code === 'EINVAL' || code === 'EBADF'
+  return (
+    code === 'EISDIR' ||
+    code === 'EPERM' ||
+    code === 'EINVAL' ||
+    code === 'EBADF'
+  )
 }
 
 /**
@@ -69,7 +74,11 @@ export function writeAll(fd: number, data: Buffer): void {
  * them, and a file system may persist this rename before those if nothing orders them.
  * A failure leaves the old target in place and removes the temp file.
  */
-export function writeFileAtomicSync(target: string, temp: string, data: Buffer): void {
+export function writeFileAtomicSync(
+  target: string,
+  temp: string,
+  data: Buffer,
+): void {
   const fd = fs.openSync(temp, 'w', FILE_MODE)
   try {
     writeAll(fd, data)

@@ -54,7 +54,10 @@ export class AofError extends Error {
     message: string,
     options: AofErrorLocation & { cause?: unknown } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    super(
+      message,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    )
     this.code = code
     this.file = options.file
     this.line = options.line
@@ -68,8 +71,14 @@ export function isAofError(err: unknown, code?: AofErrorCode): err is AofError {
 }
 
 /** Wraps a Node I/O error as `AOF_IO`, naming the operation, the file and what to do next. */
-export function ioError(op: string, file: string, cause: unknown, next?: string): AofError {
-  const reason = (cause as NodeJS.ErrnoException | undefined)?.code ?? String(cause)
+export function ioError(
+  op: string,
+  file: string,
+  cause: unknown,
+  next?: string,
+): AofError {
+  const reason =
+    (cause as NodeJS.ErrnoException | undefined)?.code ?? String(cause)
   return new AofError(
     'AOF_IO',
     `${op} failed for ${file}: ${reason}.${next ? ` ${next}` : ''}`,

@@ -1,6 +1,10 @@
 import type { FsyncPolicy } from './types.js'
 
-export const FSYNC_POLICIES: readonly FsyncPolicy[] = ['always', 'everysec', 'no']
+export const FSYNC_POLICIES: readonly FsyncPolicy[] = [
+  'always',
+  'everysec',
+  'no',
+]
 
 /** How often the background timer looks for written-but-unsynced data and failed writes. */
 export const CRON_MS = 250

@@ -3,7 +3,12 @@ export { openAof } from './aof.js'
 export { AofError, isAofError } from './errors.js'
 export { checkAof, readAofEntries } from './reader.js'
 export { fixAof, truncateAofToTimestamp } from './repair.js'
-export { findUnserializable, readSnapshot, snapshotAction, SNAPSHOT_TYPE } from './record.js'
+export {
+  findUnserializable,
+  readSnapshot,
+  snapshotAction,
+  SNAPSHOT_TYPE,
+} from './record.js'
 
 export type { AofErrorCode, AofErrorLocation } from './errors.js'
 export type { SnapshotAction, Unserializable } from './record.js'

@@ -52,7 +52,13 @@ export function* readLines(
     let eof = false
     while (true) {
       while (!eof && filled < buf.length) {
-        const n = fs.readSync(fd, buf, filled, buf.length - filled, bufStart + filled)
+        const n = fs.readSync(
+          fd,
+          buf,
+          filled,
+          buf.length - filled,
+          bufStart + filled,
+        )
         if (n === 0) eof = true
         else {
           filled += n
@@ -64,7 +70,13 @@ export function* readLines(
         if (eof) {
           if (filled > 0) {
             const hasNul = buf.subarray(0, filled).includes(0)
-            yield { kind: 'bad', reason: 'tail', offset: bufStart, line, hasNul }
+            yield {
+              kind: 'bad',
+              reason: 'tail',
+              offset: bufStart,
+              line,
+              hasNul,
+            }
           }
           return
         }
@@ -73,7 +85,10 @@ export function* readLines(
           // one snapshot line: when the rest of the file is not huge, grow straight to it
           // instead of doubling (and copying) several times.
           const rest = size - bufStart
-          const want = rest > buf.length && rest <= MAX_DIRECT_GROWTH ? rest : buf.length * 2
+          const want =
+            rest > buf.length && rest <= MAX_DIRECT_GROWTH
+              ? rest
+              : buf.length * 2
           const bigger = Buffer.allocUnsafe(want)
           buf.copy(bigger, 0, 0, filled)
           buf = bigger
@@ -97,13 +112,22 @@ export function* readLines(
           good.push(bytes.toString('utf8', pos, nl))
           pos = nl + 1
         }
-        if (good.length > 0) yield chunkOf(bytes.subarray(0, pos), start, first, good)
+        if (good.length > 0)
+          yield chunkOf(bytes.subarray(0, pos), start, first, good)
         const nl = bytes.indexOf(10, pos)
         const hasNul = bytes.subarray(pos, nl).includes(0)
-        yield { kind: 'bad', reason: 'utf8', offset: start + pos, line: first + good.length, hasNul }
+        yield {
+          kind: 'bad',
+          reason: 'utf8',
+          offset: start + pos,
+          line: first + good.length,
+          hasNul,
+        }
         return
       }
-      const lines = bytes.toString(ascii ? 'latin1' : 'utf8', 0, lastNl).split('\n')
+      const lines = bytes
+        .toString(ascii ? 'latin1' : 'utf8', 0, lastNl)
+        .split('\n')
       // locate() reads `bytes`, which stay valid until the consumer pulls the next chunk.
       yield chunkOf(bytes, start, first, lines)
       line += lines.length
@@ -116,7 +140,12 @@ export function* readLines(
   }
 }
 
-function chunkOf(bytes: Buffer, start: number, first: number, lines: string[]): LineChunk {
+function chunkOf(
+  bytes: Buffer,
+  start: number,
+  first: number,
+  lines: string[],
+): LineChunk {
   let offsets: number[] | null = null
   return {
     kind: 'lines',
@@ -134,7 +163,11 @@ function chunkOf(bytes: Buffer, start: number, first: number, lines: string[]): 
         }
       }
       const off = offsets[i] ?? 0
-      return { offset: start + off, line: first + i, length: (offsets[i + 1] ?? bytes.length) - off }
+      return {
+        offset: start + off,
+        line: first + i,
+        length: (offsets[i + 1] ?? bytes.length) - off,
+      }
     },
   }
 }

@@ -38,9 +38,15 @@ function isAlive(info: LockInfo): boolean {
   return start === null || start === info.start
 }
 
-const myInfo = (): LockInfo => ({ pid: process.pid, host: os.hostname(), start: processStart(process.pid) })
+const myInfo = (): LockInfo => ({
+  pid: process.pid,
+  host: os.hostname(),
+  start: processStart(process.pid),
+})
 
-function readLock(file: string): { text: string; info: LockInfo | null } | null {
+function readLock(
+  file: string,
+): { text: string; info: LockInfo | null } | null {
   let text: string
   try {
     text = fs.readFileSync(file, 'utf8')
@@ -50,7 +56,8 @@ function readLock(file: string): { text: string; info: LockInfo | null } | null 
   }
   try {
     const info = JSON.parse(text) as LockInfo
-    if (typeof info.pid === 'number' && typeof info.host === 'string') return { text, info }
+    if (typeof info.pid === 'number' && typeof info.host === 'string')
+      return { text, info }
   } catch {
     // a lock file torn by a crash while it was being written: nobody can hold it
   }
@@ -84,7 +91,13 @@ function createExclusive(file: string, text: string): boolean {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'EEXIST') return false
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err
+    if (
+      code !== 'EPERM' &&
+      code !== 'ENOTSUP' &&
+      code !== 'EOPNOTSUPP' &&
+      code !== 'ENOSYS'
+    )
+      throw err
   } finally {
     fs.rmSync(temp, { force: true })
   }
@@ -116,7 +129,8 @@ function removeDeadTemps(dir: string): void {
     try {
       process.kill(Number(m[1]), 0)
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join(dir, name), { force: true })
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH')
+        fs.rmSync(path.join(dir, name), { force: true })
     }
   }
 }
@@ -166,7 +180,8 @@ export class DirLock {
       }
       const current = readLock(file)
       if (current === null) continue // released meanwhile: try again
-      if (current.info && isAlive(current.info)) throw lockedError(dir, file, current.info)
+      if (current.info && isAlive(current.info))
+        throw lockedError(dir, file, current.info)
       // Stale. Only the holder of a second lock, the takeover lock, may remove it: otherwise a
       // process that judged it stale could remove the fresh lock another process took after
       // it, leaving two holders. No one can create aof.lock while it exists, so what the
@@ -176,7 +191,11 @@ export class DirLock {
       try {
         taking = createExclusive(takeover, text)
       } catch (err) {
-        throw new AofError('AOF_IO', `Cannot create ${takeover}: ${(err as NodeJS.ErrnoException).code}.`, { file: takeover, cause: err })
+        throw new AofError(
+          'AOF_IO',
+          `Cannot create ${takeover}: ${(err as NodeJS.ErrnoException).code}.`,
+          { file: takeover, cause: err },
+        )
       }
       if (!taking) {
         const other = readLock(takeover)
@@ -194,9 +213,13 @@ export class DirLock {
         fs.rmSync(takeover, { force: true })
       }
     }
-    throw new AofError('AOF_LOCKED', `Could not take the lock on ${dir}: it keeps changing hands.`, {
-      file,
-    })
+    throw new AofError(
+      'AOF_LOCKED',
+      `Could not take the lock on ${dir}: it keeps changing hands.`,
+      {
+        file,
+      },
+    )
   }
 
   /**
@@ -206,7 +229,8 @@ export class DirLock {
   static assertFree(dir: string): void {
     const file = path.join(dir, LOCK_NAME)
     const current = readLock(file)
-    if (current?.info && isAlive(current.info)) throw lockedError(dir, file, current.info)
+    if (current?.info && isAlive(current.info))
+      throw lockedError(dir, file, current.info)
   }
 
   /** Releases the lock if this process still holds it. Idempotent. */
@@ -214,7 +238,8 @@ export class DirLock {
     if (!this.#held) return
     this.#held = false
     try {
-      if (fs.readFileSync(this.file, 'utf8') === this.#text) fs.rmSync(this.file, { force: true })
+      if (fs.readFileSync(this.file, 'utf8') === this.#text)
+        fs.rmSync(this.file, { force: true })
     } catch {
       // already gone
     }

@@ -8,7 +8,11 @@ import type { ManifestEntry } from './types.js'
 const MAX_LINE = 1024
 
 const TYPE_CHAR = { base: 'b', history: 'h', incr: 'i' } as const
-const CHAR_TYPE: Record<string, ManifestEntry['type']> = { b: 'base', h: 'history', i: 'incr' }
+const CHAR_TYPE: Record<string, ManifestEntry['type']> = {
+  b: 'base',
+  h: 'history',
+  i: 'incr',
+}
 
 /** The parsed manifest: the base (if any), history files and incr files in load order. */
 export interface Manifest {
@@ -29,7 +33,8 @@ export const fileNames = (fileName: string) => ({
 })
 
 /** True when `name` holds a path separator; Redis's `pathIsBaseName` rejects `/` and `\`. */
-export const isPath = (name: string): boolean => name.includes('/') || name.includes('\\')
+export const isPath = (name: string): boolean =>
+  name.includes('/') || name.includes('\\')
 
 /** The seq a new base or incr file takes: one past the highest of its kind (Redis's counters). */
 export function nextSeq(m: Manifest, type: 'base' | 'incr'): number {
@@ -46,12 +51,17 @@ export function nextSeq(m: Manifest, type: 'base' | 'incr'): number {
  * name a base or incr file of this store, since opening deletes history files. `file` names the
  * manifest in errors. Throws `AOF_MANIFEST_INVALID` naming the line.
  */
-export function parseManifest(buf: Buffer, file: string, fileName?: string): Manifest {
+export function parseManifest(
+  buf: Buffer,
+  file: string,
+  fileName?: string,
+): Manifest {
   // latin1 maps each byte to one char, so lengths are byte lengths and \xHH escapes in quoted
   // names can be turned back into UTF-8 bytes after splitting.
   const text = buf.toString('latin1')
   const m: Manifest = { base: null, history: [], incrs: [] }
-  if (text.length === 0) throw manifestError(file, 0, '', 'Found an empty AOF manifest')
+  if (text.length === 0)
+    throw manifestError(file, 0, '', 'Found an empty AOF manifest')
   const seen = new Set<string>()
   let lineNo = 0
   let pos = 0
@@ -64,15 +74,30 @@ export function parseManifest(buf: Buffer, file: string, fileName?: string): Man
     // Comments are skipped before the length check, as in Redis.
     if (raw.startsWith('#')) continue
     if (raw.length > MAX_LINE) {
-      throw manifestError(file, lineNo, raw, 'The AOF manifest file contains too long line')
+      throw manifestError(
+        file,
+        lineNo,
+        raw,
+        'The AOF manifest file contains too long line',
+      )
     }
     const line = raw.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '')
     if (line.length === 0) {
-      throw manifestError(file, lineNo, raw, 'Invalid AOF manifest file format (blank line)')
+      throw manifestError(
+        file,
+        lineNo,
+        raw,
+        'Invalid AOF manifest file format (blank line)',
+      )
     }
     const args = splitArgs(line)
     if (args === null) {
-      throw manifestError(file, lineNo, raw, 'Invalid AOF manifest file format (unbalanced quotes)')
+      throw manifestError(
+        file,
+        lineNo,
+        raw,
+        'Invalid AOF manifest file format (unbalanced quotes)',
+      )
     }
     if (args.length < 6 || args.length % 2 !== 0) {
       throw manifestError(
@@ -91,7 +116,12 @@ export function parseManifest(buf: Buffer, file: string, fileName?: string): Man
       if (key === 'file') {
         name = Buffer.from(value, 'latin1').toString('utf8')
         if (isPath(name)) {
-          throw manifestError(file, lineNo, raw, "File can't be a path, just a filename")
+          throw manifestError(
+            file,
+            lineNo,
+            raw,
+            "File can't be a path, just a filename",
+          )
         }
       } else if (key === 'seq') {
         // atoll: leading integer, anything else reads as 0 and is rejected below.
@@ -102,7 +132,12 @@ export function parseManifest(buf: Buffer, file: string, fileName?: string): Man
       }
       // Unknown keys are ignored for forward compatibility, as Redis does.
     }
-    if (!name || seq === 0 || !Number.isSafeInteger(seq) || typeChar === undefined) {
+    if (
+      !name ||
+      seq === 0 ||
+      !Number.isSafeInteger(seq) ||
+      typeChar === undefined
+    ) {
       throw manifestError(
         file,
         lineNo,
@@ -113,20 +148,32 @@ export function parseManifest(buf: Buffer, file: string, fileName?: string): Man
     const type = CHAR_TYPE[typeChar]
     if (!type) throw manifestError(file, lineNo, raw, 'Unknown AOF file type')
     if (fileName !== undefined) {
-      if (seen.has(name)) throw manifestError(file, lineNo, raw, `File ${name} is listed twice`)
+      if (seen.has(name))
+        throw manifestError(file, lineNo, raw, `File ${name} is listed twice`)
       seen.add(name)
       checkStoreName(file, lineNo, raw, name, type, fileName)
     }
     const entry: ManifestEntry = { name, seq, type }
     if (type === 'base') {
-      if (m.base) throw manifestError(file, lineNo, raw, 'Found duplicate base file information')
+      if (m.base)
+        throw manifestError(
+          file,
+          lineNo,
+          raw,
+          'Found duplicate base file information',
+        )
       m.base = entry
     } else if (type === 'history') {
       m.history.push(entry)
     } else {
       const last = m.incrs.at(-1)
       if (last && seq <= last.seq) {
-        throw manifestError(file, lineNo, raw, 'Found a non-monotonic sequence number')
+        throw manifestError(
+          file,
+          lineNo,
+          raw,
+          'Found a non-monotonic sequence number',
+        )
       }
       m.incrs.push(entry)
     }
@@ -153,9 +200,16 @@ function checkStoreName(
     name === 'aof.lock' ||
     name.startsWith('aof.lock.')
   ) {
-    throw manifestError(file, lineNo, raw, `File ${name} is one of the store's own control files, not a log file`)
+    throw manifestError(
+      file,
+      lineNo,
+      raw,
+      `File ${name} is one of the store's own control files, not a log file`,
+    )
   }
-  const ours = new RegExp(`^${escapeRegExp(fileName)}\\.\\d+\\.(base|incr)\\.aof$`)
+  const ours = new RegExp(
+    `^${escapeRegExp(fileName)}\\.\\d+\\.(base|incr)\\.aof$`,
+  )
   if (type === 'history' && !ours.test(name)) {
     throw manifestError(
       file,
@@ -166,9 +220,17 @@ function checkStoreName(
   }
 }
 
-function manifestError(file: string, line: number, raw: string, reason: string): AofError {
+function manifestError(
+  file: string,
+  line: number,
+  raw: string,
+  reason: string,
+): AofError {
   const shown = raw.replace(/\r?\n$/, '')
-  const at = line > 0 ? `, line ${line}: ${reason}: '${shown.length > 80 ? shown.slice(0, 80) + '...' : shown}'` : `: ${reason}`
+  const at =
+    line > 0
+      ? `, line ${line}: ${reason}: '${shown.length > 80 ? shown.slice(0, 80) + '...' : shown}'`
+      : `: ${reason}`
   return new AofError(
     'AOF_MANIFEST_INVALID',
     `Invalid AOF manifest ${file}${at}. Fix that line by hand or restore the manifest from a backup (see docs/reference/file-format.md); the data files were not touched.`,
@@ -176,7 +238,13 @@ function manifestError(file: string, line: number, raw: string, reason: string):
   )
 }
 
-const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', a: '\x07' }
+const ESCAPES: Record<string, string> = {
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  b: '\b',
+  a: '\x07',
+}
 
 /**
  * Splits a line into arguments the way Redis's `sdssplitargs` does: whitespace separates,
@@ -186,7 +254,8 @@ const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', a:
 export function splitArgs(line: string): string[] | null {
   const args: string[] = []
   let i = 0
-  const isSpace = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' || c === '\r'
+  const isSpace = (c: string | undefined) =>
+    c === ' ' || c === '\t' || c === '\n' || c === '\r'
   while (true) {
     while (i < line.length && isSpace(line[i])) i++
     if (i >= line.length) return args
@@ -197,7 +266,11 @@ export function splitArgs(line: string): string[] | null {
       const c = line[i]
       if (inDq) {
         if (c === undefined) return null
-        if (c === '\\' && line[i + 1] === 'x' && /^[0-9a-fA-F]{2}$/.test(line.slice(i + 2, i + 4))) {
+        if (
+          c === '\\' &&
+          line[i + 1] === 'x' &&
+          /^[0-9a-fA-F]{2}$/.test(line.slice(i + 2, i + 4))
+        ) {
           cur += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16))
           i += 3
         } else if (c === '\\' && line[i + 1] !== undefined) {
@@ -246,7 +319,8 @@ export function quoteName(name: string): string {
   const bytes = Buffer.from(name, 'utf8')
   let needs = false
   for (const b of bytes) {
-    if (b <= 0x20 || b >= 0x7f || b === 0x5c || b === 0x22 || b === 0x27) needs = true
+    if (b <= 0x20 || b >= 0x7f || b === 0x5c || b === 0x22 || b === 0x27)
+      needs = true
   }
   if (!needs) return name
   let out = '"'
@@ -258,7 +332,8 @@ export function quoteName(name: string): string {
     else if (b === 0x09) out += '\\t'
     else if (b === 0x07) out += '\\a'
     else if (b === 0x08) out += '\\b'
-    else if (b < 0x20 || b >= 0x7f) out += '\\x' + b.toString(16).padStart(2, '0')
+    else if (b < 0x20 || b >= 0x7f)
+      out += '\\x' + b.toString(16).padStart(2, '0')
     else out += String.fromCharCode(b)
   }
   return out + '"'
@@ -268,7 +343,10 @@ export function quoteName(name: string): string {
 export function formatManifest(m: Manifest): Buffer {
   const entries = [...(m.base ? [m.base] : []), ...m.history, ...m.incrs]
   const text = entries
-    .map((e) => `file ${quoteName(e.name)} seq ${e.seq} type ${TYPE_CHAR[e.type]}\n`)
+    .map(
+      (e) =>
+        `file ${quoteName(e.name)} seq ${e.seq} type ${TYPE_CHAR[e.type]}\n`,
+    )
     .join('')
   return Buffer.from(text, 'utf8')
 }
@@ -301,7 +379,11 @@ export function readManifest(dir: string, fileName: string): Manifest | null {
  * Writes the manifest atomically (temp file, fdatasync, rename, directory fsync): a crash
  * leaves either the old manifest or the new one, never a mix.
  */
-export function persistManifest(dir: string, fileName: string, m: Manifest): void {
+export function persistManifest(
+  dir: string,
+  fileName: string,
+  m: Manifest,
+): void {
   const names = fileNames(fileName)
   writeFileAtomicSync(
     path.join(dir, names.manifest),

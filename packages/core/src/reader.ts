@@ -2,8 +2,19 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { AofError } from './errors.js'
 import { parseTimestamp, readLines } from './loader.js'
-import { fileNames, manifestEntries, readManifest, type Manifest } from './manifest.js'
-import type { AofEntry, AofFileReport, AofProblem, AofReport, ReadAofOptions } from './types.js'
+import {
+  fileNames,
+  manifestEntries,
+  readManifest,
+  type Manifest,
+} from './manifest.js'
+import type {
+  AofEntry,
+  AofFileReport,
+  AofProblem,
+  AofReport,
+  ReadAofOptions,
+} from './types.js'
 
 /** A base or incr file of a store, as the manifest lists it. */
 export interface StoreFile {
@@ -22,7 +33,11 @@ export const DEFAULT_FILE_NAME = 'appendonly.aof'
  * one that is not a regular file: a directory cannot be read as a log, and a symbolic link
  * would send appends and tail cuts to a file outside the store.
  */
-export function listFiles(dir: string, fileName: string, m: Manifest): StoreFile[] {
+export function listFiles(
+  dir: string,
+  fileName: string,
+  m: Manifest,
+): StoreFile[] {
   const manifestPath = path.join(dir, fileNames(fileName).manifest)
   return [...(m.base ? [m.base] : []), ...m.incrs].map((e) => {
     const p = path.join(dir, e.name)
@@ -30,7 +45,11 @@ export function listFiles(dir: string, fileName: string, m: Manifest): StoreFile
     try {
       const st = fs.lstatSync(p)
       if (!st.isFile()) {
-        const what = st.isSymbolicLink() ? 'a symbolic link' : st.isDirectory() ? 'a directory' : 'not a regular file'
+        const what = st.isSymbolicLink()
+          ? 'a symbolic link'
+          : st.isDirectory()
+            ? 'a directory'
+            : 'not a regular file'
         throw new AofError(
           'AOF_MANIFEST_INVALID',
           `The AOF manifest ${manifestPath} lists ${e.name} (seq ${e.seq}, ${e.type}), which is ${what}: the log files must be regular files inside the store directory. Fix that line of the manifest by hand (see docs/reference/file-format.md).`,
@@ -46,7 +65,13 @@ export function listFiles(dir: string, fileName: string, m: Manifest): StoreFile
         { file: manifestPath, cause: err },
       )
     }
-    return { name: e.name, path: p, type: e.type === 'base' ? 'base' : 'incr', seq: e.seq, size }
+    return {
+      name: e.name,
+      path: p,
+      type: e.type === 'base' ? 'base' : 'incr',
+      seq: e.seq,
+      size,
+    }
   })
 }
 
@@ -95,7 +120,11 @@ export function classify(
 }
 
 export const problemError = (dir: string, p: AofProblem): AofError =>
-  new AofError(p.code, p.message, { file: path.join(dir, p.file), line: p.line, offset: p.offset })
+  new AofError(p.code, p.message, {
+    file: path.join(dir, p.file),
+    line: p.line,
+    offset: p.offset,
+  })
 
 type ScanItem = AofEntry | { kind: 'problem'; problem: AofProblem }
 
@@ -112,7 +141,10 @@ export function* scanFile(
 ): Generator<ScanItem> {
   for (const item of readLines(file.path, onBytes)) {
     if (item.kind === 'bad') {
-      yield { kind: 'problem', problem: classify(file, isLast, item, item.reason, item.hasNul, dir) }
+      yield {
+        kind: 'problem',
+        problem: classify(file, isLast, item, item.reason, item.hasNul, dir),
+      }
       return
     }
     const lines = item.lines
@@ -121,7 +153,8 @@ export function* scanFile(
       const at = item.locate(i)
       if (text.charCodeAt(0) === 35 /* # */) {
         const time = parseTimestamp(text)
-        if (time !== null) yield { kind: 'timestamp', file: file.name, ...at, time }
+        if (time !== null)
+          yield { kind: 'timestamp', file: file.name, ...at, time }
         continue
       }
       let value: unknown
@@ -129,7 +162,10 @@ export function* scanFile(
         value = JSON.parse(text)
       } catch {
         if (text.trim() === '') continue
-        yield { kind: 'problem', problem: classify(file, isLast, at, 'json', text.includes('\0'), dir) }
+        yield {
+          kind: 'problem',
+          problem: classify(file, isLast, at, 'json', text.includes('\0'), dir),
+        }
         return
       }
       yield { kind: 'record', file: file.name, ...at, value }
@@ -141,13 +177,19 @@ export function* scanFile(
  * The records of `files` in order, parsed, without positions: the load path. A bad line throws
  * `AOF_CORRUPT` or `AOF_TRUNCATED` naming file, line and byte offset.
  */
-export function* recordValues(dir: string, files: StoreFile[]): Generator<unknown> {
+export function* recordValues(
+  dir: string,
+  files: StoreFile[],
+): Generator<unknown> {
   for (let f = 0; f < files.length; f++) {
     const file = files[f]!
     const isLast = f === files.length - 1
     for (const item of readLines(file.path)) {
       if (item.kind === 'bad') {
-        throw problemError(dir, classify(file, isLast, item, item.reason, item.hasNul, dir))
+        throw problemError(
+          dir,
+          classify(file, isLast, item, item.reason, item.hasNul, dir),
+        )
       }
       const lines = item.lines
       for (let i = 0; i < lines.length; i++) {
@@ -158,7 +200,17 @@ export function* recordValues(dir: string, files: StoreFile[]): Generator<unknow
           value = JSON.parse(text)
         } catch {
           if (text.trim() === '') continue
-          throw problemError(dir, classify(file, isLast, item.locate(i), 'json', text.includes('\0'), dir))
+          throw problemError(
+            dir,
+            classify(
+              file,
+              isLast,
+              item.locate(i),
+              'json',
+              text.includes('\0'),
+              dir,
+            ),
+          )
         }
         yield value
       }
@@ -188,11 +240,20 @@ export function readStore(options: ReadAofOptions): {
       { file: manifestPath },
     )
   }
-  return { dir, fileName, manifestPath, manifest, files: listFiles(dir, fileName, manifest) }
+  return {
+    dir,
+    fileName,
+    manifestPath,
+    manifest,
+    files: listFiles(dir, fileName, manifest),
+  }
 }
 
 /** Turns bytes read into `onProgress(done, total)` calls over all of `files`. */
-function progress(options: ReadAofOptions, files: StoreFile[]): ((n: number) => void) | undefined {
+function progress(
+  options: ReadAofOptions,
+  files: StoreFile[],
+): ((n: number) => void) | undefined {
   const onProgress = options.onProgress
   if (!onProgress) return undefined
   const total = files.reduce((n, f) => n + f.size, 0)
@@ -218,7 +279,12 @@ export function checkAof(options: ReadAofOptions): AofReport {
       lastGoodLine: 0,
       problem: null,
     }
-    for (const item of scanFile(store.dir, file, i === store.files.length - 1, onBytes)) {
+    for (const item of scanFile(
+      store.dir,
+      file,
+      i === store.files.length - 1,
+      onBytes,
+    )) {
       if (item.kind === 'problem') {
         report.problem = item.problem
         break
@@ -252,7 +318,12 @@ export function* readAofEntries(options: ReadAofOptions): Generator<AofEntry> {
   const store = readStore(options)
   const onBytes = progress(options, store.files)
   for (let i = 0; i < store.files.length; i++) {
-    for (const item of scanFile(store.dir, store.files[i]!, i === store.files.length - 1, onBytes)) {
+    for (const item of scanFile(
+      store.dir,
+      store.files[i]!,
+      i === store.files.length - 1,
+      onBytes,
+    )) {
       if (item.kind === 'problem') throw problemError(store.dir, item.problem)
       yield item
     }

@@ -22,12 +22,21 @@ export function snapshotAction<S>(state: S, version = 0): SnapshotAction<S> {
  * Returns the snapshot carried by `record` with its version (0 when the record names none),
  * or null when `record` is not a snapshot action.
  */
-export function readSnapshot(record: unknown): { payload: unknown; version: number } | null {
+export function readSnapshot(
+  record: unknown,
+): { payload: unknown; version: number } | null {
   if (typeof record !== 'object' || record === null) return null
-  const r = record as { type?: unknown; payload?: unknown; meta?: { version?: unknown } }
+  const r = record as {
+    type?: unknown
+    payload?: unknown
+    meta?: { version?: unknown }
+  }
   if (r.type !== SNAPSHOT_TYPE) return null
   const v = r.meta?.version
-  return { payload: r.payload, version: typeof v === 'number' && Number.isInteger(v) ? v : 0 }
+  return {
+    payload: r.payload,
+    version: typeof v === 'number' && Number.isInteger(v) ? v : 0,
+  }
 }
 
 /** Where a value would not survive a JSON round trip, and why. */

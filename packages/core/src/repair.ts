@@ -77,7 +77,13 @@ export function fixAof(options: RepairOptions): AofCut | null {
         { file: path.join(report.dir, p.file), line: p.line, offset: p.offset },
       )
     }
-    const result: AofCut = { file: last.name, path: last.path, size: last.size, newSize: p.offset, line: p.line }
+    const result: AofCut = {
+      file: last.name,
+      path: last.path,
+      size: last.size,
+      newSize: p.offset,
+      line: p.line,
+    }
     checkExpected(options, result)
     if (!options.dryRun) cut(last.path, p.offset)
     return result
@@ -91,20 +97,33 @@ export function fixAof(options: RepairOptions): AofCut | null {
  * not in the last file, or when the cut would leave the last file empty (offset 0).
  * Needs a store written with `timestamps: true`. Takes the lock unless `dryRun`.
  */
-export function truncateAofToTimestamp(options: RepairOptions & { timestamp: number }): AofCut | null {
-  if (typeof options.timestamp !== 'number' || !Number.isInteger(options.timestamp) || options.timestamp < 0) {
-    throw new TypeError(`aof-persist: option "timestamp" must be unix seconds (an integer >= 0), got ${String(options.timestamp)}`)
+export function truncateAofToTimestamp(
+  options: RepairOptions & { timestamp: number },
+): AofCut | null {
+  if (
+    typeof options.timestamp !== 'number' ||
+    !Number.isInteger(options.timestamp) ||
+    options.timestamp < 0
+  ) {
+    throw new TypeError(
+      `aof-persist: option "timestamp" must be unix seconds (an integer >= 0), got ${String(options.timestamp)}`,
+    )
   }
   return withLock(options, () => {
     const { files, dir } = readStore(options)
     const last = files.at(-1)
     for (const entry of readAofEntries(options)) {
-      if (entry.kind !== 'timestamp' || entry.time <= options.timestamp) continue
+      if (entry.kind !== 'timestamp' || entry.time <= options.timestamp)
+        continue
       if (!last || entry.file !== last.name) {
         throw new AofError(
           'AOF_REFUSED',
           `Cannot truncate ${dir} to timestamp ${options.timestamp}: the first later annotation is in ${entry.file} (line ${entry.line}), which is not the last file. If you insist, delete the files after it from the manifest by hand, then run this again.`,
-          { file: path.join(dir, entry.file), line: entry.line, offset: entry.offset },
+          {
+            file: path.join(dir, entry.file),
+            line: entry.line,
+            offset: entry.offset,
+          },
         )
       }
       if (entry.offset === 0) {
@@ -114,7 +133,13 @@ export function truncateAofToTimestamp(options: RepairOptions & { timestamp: num
           { file: last.path, line: entry.line, offset: 0 },
         )
       }
-      const result: AofCut = { file: last.name, path: last.path, size: last.size, newSize: entry.offset, line: entry.line }
+      const result: AofCut = {
+        file: last.name,
+        path: last.path,
+        size: last.size,
+        newSize: entry.offset,
+        line: entry.line,
+      }
       checkExpected(options, result)
       if (!options.dryRun) cut(last.path, entry.offset)
       return result

@@ -19,7 +19,8 @@ function countUpTo(v: unknown, budget: number): number {
   if (typeof v !== 'object' || v === null) return 1
   let n = 1
   if (Array.isArray(v)) {
-    for (let i = 0; i < v.length && n <= budget; i++) n += countUpTo(v[i], budget - n)
+    for (let i = 0; i < v.length && n <= budget; i++)
+      n += countUpTo(v[i], budget - n)
   } else {
     for (const k in v) {
       n += countUpTo((v as Record<string, unknown>)[k], budget - n)
@@ -42,7 +43,13 @@ function shouldDescend(v: unknown): v is object {
 
 type Frame =
   | { array: true; v: unknown[]; i: number }
-  | { array: false; v: Record<string, unknown>; keys: string[]; i: number; wrote: boolean }
+  | {
+      array: false
+      v: Record<string, unknown>
+      keys: string[]
+      i: number
+      wrote: boolean
+    }
 
 /**
  * Serializes `value` exactly as `JSON.stringify(value)` would, in slices: it hands text to
@@ -78,14 +85,21 @@ export async function stringifyInSlices(
   const stack: Frame[] = []
   const onStack = new Set<object>()
   const open = (v: object) => {
-    if (onStack.has(v)) throw new TypeError('Converting circular structure to JSON')
+    if (onStack.has(v))
+      throw new TypeError('Converting circular structure to JSON')
     onStack.add(v)
     if (Array.isArray(v)) {
       emit('[')
       stack.push({ array: true, v, i: 0 })
     } else {
       emit('{')
-      stack.push({ array: false, v: v as Record<string, unknown>, keys: Object.keys(v), i: 0, wrote: false })
+      stack.push({
+        array: false,
+        v: v as Record<string, unknown>,
+        keys: Object.keys(v),
+        i: 0,
+        wrote: false,
+      })
     }
   }
   open(root)
@@ -142,7 +156,12 @@ export async function stringifyInSlices(
       }
       const key = f.keys[f.i++]!
       const item = toJsonValue(f.v[key], key)
-      if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue
+      if (
+        item === undefined ||
+        typeof item === 'function' ||
+        typeof item === 'symbol'
+      )
+        continue
       emit((f.wrote ? ',' : '') + JSON.stringify(key) + ':')
       f.wrote = true
       if (shouldDescend(item)) open(item)
@@ -154,7 +173,9 @@ export async function stringifyInSlices(
 }
 
 const hasToJson = (x: unknown): boolean =>
-  typeof x === 'object' && x !== null && typeof (x as { toJSON?: unknown }).toJSON === 'function'
+  typeof x === 'object' &&
+  x !== null &&
+  typeof (x as { toJSON?: unknown }).toJSON === 'function'
 
 /** Applies `toJSON(key)` as JSON.stringify does before it looks at a value. */
 function toJsonValue(v: unknown, key: string): unknown {

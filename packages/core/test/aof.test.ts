@@ -9,9 +9,19 @@ describe('openAof', () => {
     const dir = path.join(tempDir(), 'store')
     const aof = openAof({ dir })
     expect(fs.statSync(dir).mode & 0o777).toBe(0o700)
-    expect(ls(dir)).toEqual(['aof.lock', 'appendonly.aof.1.incr.aof', 'appendonly.aof.manifest'])
-    expect(read(dir, 'appendonly.aof.manifest')).toBe('file appendonly.aof.1.incr.aof seq 1 type i\n')
-    for (const f of ['appendonly.aof.1.incr.aof', 'appendonly.aof.manifest', 'aof.lock']) {
+    expect(ls(dir)).toEqual([
+      'aof.lock',
+      'appendonly.aof.1.incr.aof',
+      'appendonly.aof.manifest',
+    ])
+    expect(read(dir, 'appendonly.aof.manifest')).toBe(
+      'file appendonly.aof.1.incr.aof seq 1 type i\n',
+    )
+    for (const f of [
+      'appendonly.aof.1.incr.aof',
+      'appendonly.aof.manifest',
+      'aof.lock',
+    ]) {
       expect(fs.statSync(path.join(dir, f)).mode & 0o777).toBe(0o600)
     }
     aof.closeSync()
@@ -20,9 +30,13 @@ describe('openAof', () => {
 
   it('rejects options of the wrong type with a TypeError naming the option', () => {
     const dir = tempDir()
-    expect(() => openAof({ dir, fsync: 'sometimes' as never })).toThrow(/option "fsync"/)
+    expect(() => openAof({ dir, fsync: 'sometimes' as never })).toThrow(
+      /option "fsync"/,
+    )
     expect(() => openAof({ dir, fileName: 'a/b' })).toThrow(/option "fileName"/)
-    expect(() => openAof({ dir, autoRewritePercentage: -1 })).toThrow(/autoRewritePercentage/)
+    expect(() => openAof({ dir, autoRewritePercentage: -1 })).toThrow(
+      /autoRewritePercentage/,
+    )
     expect(() => openAof({ dir: '' })).toThrow(TypeError)
   })
 
@@ -45,7 +59,9 @@ describe('openAof', () => {
     const aof = openAof({ dir })
     aof.append({ type: 'todo/add', payload: { text: 'line\nbreak' } })
     await aof.close()
-    expect(read(dir, 'appendonly.aof.1.incr.aof')).toBe('{"type":"todo/add","payload":{"text":"line\\nbreak"}}\n')
+    expect(read(dir, 'appendonly.aof.1.incr.aof')).toBe(
+      '{"type":"todo/add","payload":{"text":"line\\nbreak"}}\n',
+    )
   })
 })
 
@@ -76,7 +92,9 @@ describe('append', () => {
     const aof = openAof({ dir, fsync: 'always' })
     const cyclic: Record<string, unknown> = { type: 'loop' }
     cyclic.self = cyclic
-    expect(() => aof.append(cyclic)).toThrow(expect.objectContaining({ code: 'AOF_NOT_SERIALIZABLE' }))
+    expect(() => aof.append(cyclic)).toThrow(
+      expect.objectContaining({ code: 'AOF_NOT_SERIALIZABLE' }),
+    )
     expect(() => aof.append({ type: 'big', n: 10n })).toThrow(/BigInt at n/)
     expect(() => aof.append(undefined)).toThrow(AofError)
     expect(read(dir, 'appendonly.aof.1.incr.aof')).toBe('')
@@ -87,7 +105,9 @@ describe('append', () => {
     const dir = tempDir()
     const aof = openAof({ dir })
     await aof.close()
-    expect(() => aof.append({ n: 1 })).toThrow(expect.objectContaining({ code: 'AOF_CLOSED' }))
+    expect(() => aof.append({ n: 1 })).toThrow(
+      expect.objectContaining({ code: 'AOF_CLOSED' }),
+    )
   })
 })
 
@@ -99,12 +119,19 @@ describe('rewrite', () => {
     await aof.rewrite({ type: '@@aof/SNAPSHOT', payload: 10 })
     aof.append({ type: 'inc' })
     await aof.close()
-    expect(ls(dir)).toEqual(['appendonly.aof.1.base.aof', 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest'])
+    expect(ls(dir)).toEqual([
+      'appendonly.aof.1.base.aof',
+      'appendonly.aof.2.incr.aof',
+      'appendonly.aof.manifest',
+    ])
     expect(read(dir, 'appendonly.aof.manifest')).toBe(
       'file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n',
     )
     const again = openAof({ dir })
-    expect([...again.records()]).toEqual([{ type: '@@aof/SNAPSHOT', payload: 10 }, { type: 'inc' }])
+    expect([...again.records()]).toEqual([
+      { type: '@@aof/SNAPSHOT', payload: 10 },
+      { type: 'inc' },
+    ])
     again.closeSync()
   })
 })
@@ -118,7 +145,8 @@ describe('everysec fsync', () => {
     await nextTurn()
     expect(aof.stats().lastFsyncAt).toBe(0)
     // Poll: the background fdatasync comes once a second has passed since open.
-    while (aof.stats().lastFsyncAt === 0 && Date.now() - opened < 5000) await new Promise((r) => setTimeout(r, 50))
+    while (aof.stats().lastFsyncAt === 0 && Date.now() - opened < 5000)
+      await new Promise((r) => setTimeout(r, 50))
     const s = aof.stats()
     expect(s.lastFsyncAt).toBeGreaterThanOrEqual(opened + 1000)
     expect(s).toMatchObject({ pendingFsync: false, lastWriteStatus: 'ok' })
@@ -139,18 +167,47 @@ describe('everysec fsync', () => {
 describe('findUnserializable', () => {
   it('names the path and kind of the first value JSON would change', async () => {
     const { findUnserializable } = await import('../src/index.js')
-    expect(findUnserializable({ type: 'ok', payload: { list: [1, 'a', null, { b: true }] } })).toBeNull()
-    expect(findUnserializable({ payload: { items: [{ due: new Date(0) }] } })).toEqual({ path: 'payload.items[0].due', reason: 'Date' })
-    expect(findUnserializable({ m: new Map() })).toEqual({ path: 'm', reason: 'Map' })
+    expect(
+      findUnserializable({
+        type: 'ok',
+        payload: { list: [1, 'a', null, { b: true }] },
+      }),
+    ).toBeNull()
+    expect(
+      findUnserializable({ payload: { items: [{ due: new Date(0) }] } }),
+    ).toEqual({ path: 'payload.items[0].due', reason: 'Date' })
+    expect(findUnserializable({ m: new Map() })).toEqual({
+      path: 'm',
+      reason: 'Map',
+    })
     expect(findUnserializable({ n: NaN })).toEqual({ path: 'n', reason: 'NaN' })
-    expect(findUnserializable({ 'a b': () => 1 })).toEqual({ path: '["a b"]', reason: 'function' })
+    expect(findUnserializable({ 'a b': () => 1 })).toEqual({
+      path: '["a b"]',
+      reason: 'function',
+    })
     class Point {}
-    expect(findUnserializable([new Point()])).toEqual({ path: '[0]', reason: 'class Point' })
+    expect(findUnserializable([new Point()])).toEqual({
+      path: '[0]',
+      reason: 'class Point',
+    })
     const loop: Record<string, unknown> = {}
     loop.self = loop
     expect(findUnserializable(loop)).toEqual({ path: 'self', reason: 'cycle' })
-    expect(findUnserializable({ payload: undefined })).toEqual({ path: 'payload', reason: 'undefined' })
-    expect(findUnserializable({ payload: undefined }, { allowUndefinedProperties: true })).toBeNull()
-    expect(findUnserializable({ list: [undefined] }, { allowUndefinedProperties: true })).toEqual({ path: 'list[0]', reason: 'undefined' })
+    expect(findUnserializable({ payload: undefined })).toEqual({
+      path: 'payload',
+      reason: 'undefined',
+    })
+    expect(
+      findUnserializable(
+        { payload: undefined },
+        { allowUndefinedProperties: true },
+      ),
+    ).toBeNull()
+    expect(
+      findUnserializable(
+        { list: [undefined] },
+        { allowUndefinedProperties: true },
+      ),
+    ).toEqual({ path: 'list[0]', reason: 'undefined' })
   })
 })

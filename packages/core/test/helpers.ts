@@ -13,14 +13,17 @@ export function tempDir(prefix = 'aof-core-'): string {
 }
 
 afterEach(() => {
-  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
+  for (const dir of made.splice(0))
+    fs.rmSync(dir, { recursive: true, force: true })
 })
 
 /** Resolves after the current event-loop turn's setImmediate callbacks have run. */
-export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+export const nextTurn = () =>
+  new Promise<void>((resolve) => setImmediate(resolve))
 
 /** The text of a file in `dir`. */
-export const read = (dir: string, name: string) => fs.readFileSync(path.join(dir, name), 'utf8')
+export const read = (dir: string, name: string) =>
+  fs.readFileSync(path.join(dir, name), 'utf8')
 
 /** The names in `dir`, sorted. */
 export const ls = (dir: string) => fs.readdirSync(dir).sort()
@@ -29,7 +32,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 /** The built package, as an app would import it. Child processes use it. */
-export const CORE_DIST = fileURLToPath(new URL('../dist/index.js', import.meta.url))
+export const CORE_DIST = fileURLToPath(
+  new URL('../dist/index.js', import.meta.url),
+)
 
 /** Runs an ES module snippet in a child node process with `core` imported from the build. */
 export function runChild(code: string, env: Record<string, string> = {}) {
@@ -44,11 +49,16 @@ export function runChild(code: string, env: Record<string, string> = {}) {
 /** Starts a child like {@link runChild} without waiting; stdout is piped. */
 export function startChild(code: string): ChildProcess {
   const script = `import * as core from ${JSON.stringify(CORE_DIST)};\n${code}`
-  return spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] })
+  return spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
 }
 
 /** Resolves with the first stdout line of `child` matching `pattern`. */
-export function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
+export function waitForLine(
+  child: ChildProcess,
+  pattern: RegExp,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     let buf = ''
     const onData = (d: Buffer) => {
@@ -60,6 +70,12 @@ export function waitForLine(child: ChildProcess, pattern: RegExp): Promise<strin
       }
     }
     child.stdout!.on('data', onData)
-    child.once('exit', (code) => reject(new Error(`child exited (${code}) before printing ${pattern}; stdout: ${buf}`)))
+    child.once('exit', (code) =>
+      reject(
+        new Error(
+          `child exited (${code}) before printing ${pattern}; stdout: ${buf}`,
+        ),
+      ),
+    )
   })
 }

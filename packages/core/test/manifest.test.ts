@@ -2,44 +2,129 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { openAof } from '../src/index.js'
-import { formatManifest, parseManifest, quoteName, splitArgs } from '../src/manifest.js'
+import {
+  formatManifest,
+  parseManifest,
+  quoteName,
+  splitArgs,
+} from '../src/manifest.js'
 import { read, tempDir } from './helpers.js'
 
-const parse = (text: string) => parseManifest(Buffer.from(text, 'utf8'), 'test.manifest')
+const parse = (text: string) =>
+  parseManifest(Buffer.from(text, 'utf8'), 'test.manifest')
 
 /** Every way Redis rejects a manifest, with the line it must name. */
 const invalid: [string, string, RegExp, number | undefined][] = [
   ['empty manifest', '', /empty AOF manifest/, undefined],
-  ['blank line', 'file a.1.incr.aof seq 1 type i\n\nfile a.2.incr.aof seq 2 type i\n', /blank line/, 2],
-  ['whitespace-only line', 'file a.1.incr.aof seq 1 type i\n  \t\n', /blank line/, 2],
-  ['missing key (too few tokens)', 'file a.1.incr.aof seq 1\n', /Invalid AOF manifest file format/, 1],
-  ['odd token count', 'file a.1.incr.aof seq 1 type i extra\n', /Invalid AOF manifest file format/, 1],
-  ['missing file key', 'name a.1.incr.aof seq 1 type i\n', /missing file, seq or type/, 1],
-  ['seq zero', 'file a.1.incr.aof seq 0 type i\n', /missing file, seq or type/, 1],
-  ['seq not a number', 'file a.1.incr.aof seq x type i\n', /missing file, seq or type/, 1],
-  ['duplicate base', 'file a.1.base.aof seq 1 type b\nfile a.2.base.aof seq 2 type b\n', /duplicate base/, 2],
-  ['non-monotonic incr seq', 'file a.2.incr.aof seq 2 type i\nfile a.1.incr.aof seq 1 type i\n', /non-monotonic/, 2],
-  ['equal incr seq', 'file a.2.incr.aof seq 2 type i\nfile b.2.incr.aof seq 2 type i\n', /non-monotonic/, 2],
-  ['unknown type', 'file a.1.incr.aof seq 1 type x\n', /Unknown AOF file type/, 1],
-  ['line over 1024 bytes', `file ${'a'.repeat(1020)} seq 1 type i\n`, /too long line/, 1],
+  [
+    'blank line',
+    'file a.1.incr.aof seq 1 type i\n\nfile a.2.incr.aof seq 2 type i\n',
+    /blank line/,
+    2,
+  ],
+  [
+    'whitespace-only line',
+    'file a.1.incr.aof seq 1 type i\n  \t\n',
+    /blank line/,
+    2,
+  ],
+  [
+    'missing key (too few tokens)',
+    'file a.1.incr.aof seq 1\n',
+    /Invalid AOF manifest file format/,
+    1,
+  ],
+  [
+    'odd token count',
+    'file a.1.incr.aof seq 1 type i extra\n',
+    /Invalid AOF manifest file format/,
+    1,
+  ],
+  [
+    'missing file key',
+    'name a.1.incr.aof seq 1 type i\n',
+    /missing file, seq or type/,
+    1,
+  ],
+  [
+    'seq zero',
+    'file a.1.incr.aof seq 0 type i\n',
+    /missing file, seq or type/,
+    1,
+  ],
+  [
+    'seq not a number',
+    'file a.1.incr.aof seq x type i\n',
+    /missing file, seq or type/,
+    1,
+  ],
+  [
+    'duplicate base',
+    'file a.1.base.aof seq 1 type b\nfile a.2.base.aof seq 2 type b\n',
+    /duplicate base/,
+    2,
+  ],
+  [
+    'non-monotonic incr seq',
+    'file a.2.incr.aof seq 2 type i\nfile a.1.incr.aof seq 1 type i\n',
+    /non-monotonic/,
+    2,
+  ],
+  [
+    'equal incr seq',
+    'file a.2.incr.aof seq 2 type i\nfile b.2.incr.aof seq 2 type i\n',
+    /non-monotonic/,
+    2,
+  ],
+  [
+    'unknown type',
+    'file a.1.incr.aof seq 1 type x\n',
+    /Unknown AOF file type/,
+    1,
+  ],
+  [
+    'line over 1024 bytes',
+    `file ${'a'.repeat(1020)} seq 1 type i\n`,
+    /too long line/,
+    1,
+  ],
   ['path separator', 'file ../evil.aof seq 1 type i\n', /can't be a path/, 1],
-  ['backslash path separator', 'file ..\\evil.aof seq 1 type i\n', /can't be a path/, 1],
-  ['unbalanced quotes', 'file "a.1.incr.aof seq 1 type i\n', /unbalanced quotes/, 1],
-  ['closing quote followed by text', 'file "a"b seq 1 type i\n', /unbalanced quotes/, 1],
+  [
+    'backslash path separator',
+    'file ..\\evil.aof seq 1 type i\n',
+    /can't be a path/,
+    1,
+  ],
+  [
+    'unbalanced quotes',
+    'file "a.1.incr.aof seq 1 type i\n',
+    /unbalanced quotes/,
+    1,
+  ],
+  [
+    'closing quote followed by text',
+    'file "a"b seq 1 type i\n',
+    /unbalanced quotes/,
+    1,
+  ],
 ]
 
 describe('parseManifest', () => {
-  it.each(invalid)('rejects %s with AOF_MANIFEST_INVALID naming the line', (_name, text, message, line) => {
-    try {
-      parse(text)
-      expect.unreachable('should have thrown')
-    } catch (err) {
-      expect(err).toMatchObject({ code: 'AOF_MANIFEST_INVALID', line })
-      expect((err as Error).message).toMatch(message)
-      expect((err as Error).message).toContain('test.manifest')
-      if (line !== undefined) expect((err as Error).message).toContain(`line ${line}`)
-    }
-  })
+  it.each(invalid)(
+    'rejects %s with AOF_MANIFEST_INVALID naming the line',
+    (_name, text, message, line) => {
+      try {
+        parse(text)
+        expect.unreachable('should have thrown')
+      } catch (err) {
+        expect(err).toMatchObject({ code: 'AOF_MANIFEST_INVALID', line })
+        expect((err as Error).message).toMatch(message)
+        expect((err as Error).message).toContain('test.manifest')
+        if (line !== undefined)
+          expect((err as Error).message).toContain(`line ${line}`)
+      }
+    },
+  )
 
   it('skips # comments, ignores unknown keys, reads keys case-insensitively', () => {
     const m = parse(
@@ -50,14 +135,20 @@ describe('parseManifest', () => {
   })
 
   it('takes the first character of type, allows gaps in incr seqs, keeps history entries', () => {
-    const m = parse('file a.3.base.aof seq 3 type base\nfile a.1.incr.aof seq 1 type h\nfile a.4.incr.aof seq 4 type i\nfile a.9.incr.aof seq 9 type i\n')
+    const m = parse(
+      'file a.3.base.aof seq 3 type base\nfile a.1.incr.aof seq 1 type h\nfile a.4.incr.aof seq 4 type i\nfile a.9.incr.aof seq 9 type i\n',
+    )
     expect(m.base?.seq).toBe(3)
-    expect(m.history).toEqual([{ name: 'a.1.incr.aof', seq: 1, type: 'history' }])
+    expect(m.history).toEqual([
+      { name: 'a.1.incr.aof', seq: 1, type: 'history' },
+    ])
     expect(m.incrs.map((e) => e.seq)).toEqual([4, 9])
   })
 
   it('accepts a comment line longer than 1024 bytes (comments are skipped before the length check)', () => {
-    expect(parse(`#${'x'.repeat(2000)}\nfile a.1.incr.aof seq 1 type i\n`).incrs).toHaveLength(1)
+    expect(
+      parse(`#${'x'.repeat(2000)}\nfile a.1.incr.aof seq 1 type i\n`).incrs,
+    ).toHaveLength(1)
   })
 
   it('accepts a last line without a newline (a hand edit)', () => {
@@ -74,20 +165,26 @@ describe('quoting', () => {
     'tab\tname',
     'new\nline',
     'ünïcødé-状態.aof',
-    " file seq \n\n.aof",
+    ' file seq \n\n.aof',
   ]
   it.each(names)('writes %j so that it reads back', (name) => {
-    const text = formatManifest({ base: { name, seq: 2, type: 'base' }, history: [], incrs: [{ name, seq: 3, type: 'incr' }] })
+    const text = formatManifest({
+      base: { name, seq: 2, type: 'base' },
+      history: [],
+      incrs: [{ name, seq: 3, type: 'incr' }],
+    })
     const m = parseManifest(text, 'x')
     expect(m.base?.name).toBe(name)
     expect(m.incrs[0]?.name).toBe(name)
   })
 
   it('leaves plain names unquoted and quotes like Redis otherwise', () => {
-    expect(quoteName('appendonly.aof.1.incr.aof')).toBe('appendonly.aof.1.incr.aof')
+    expect(quoteName('appendonly.aof.1.incr.aof')).toBe(
+      'appendonly.aof.1.incr.aof',
+    )
     expect(quoteName('a b')).toBe('"a b"')
     expect(quoteName("it's")).toBe('"it\'s"')
-    expect(splitArgs('"a\\x41b" \'c\\\'d\'')).toEqual(['aAb', "c'd"])
+    expect(splitArgs("\"a\\x41b\" 'c\\'d'")).toEqual(['aAb', "c'd"])
   })
 
   it('a store whose fileName needs quoting opens, appends and reopens', async () => {
@@ -98,7 +195,9 @@ describe('quoting', () => {
     await aof.rewrite({ n: 'snap' })
     aof.append({ n: 2 })
     await aof.close()
-    expect(read(dir, `${fileName}.manifest`)).toContain(`"Bob's state.aof.1.base.aof"`)
+    expect(read(dir, `${fileName}.manifest`)).toContain(
+      `"Bob's state.aof.1.base.aof"`,
+    )
     const again = openAof({ dir, fileName })
     expect([...again.records()]).toEqual([{ n: 'snap' }, { n: 2 }])
     again.closeSync()
@@ -108,18 +207,28 @@ describe('quoting', () => {
 describe('manifest on open', () => {
   it('names a listed file that is missing', () => {
     const dir = tempDir()
-    fs.writeFileSync(path.join(dir, 'appendonly.aof.manifest'), 'file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n')
+    fs.writeFileSync(
+      path.join(dir, 'appendonly.aof.manifest'),
+      'file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n',
+    )
     fs.writeFileSync(path.join(dir, 'appendonly.aof.1.incr.aof'), '')
-    expect(() => openAof({ dir })).toThrow(expect.objectContaining({ code: 'AOF_MANIFEST_INVALID', message: expect.stringContaining('appendonly.aof.1.base.aof') }))
+    expect(() => openAof({ dir })).toThrow(
+      expect.objectContaining({
+        code: 'AOF_MANIFEST_INVALID',
+        message: expect.stringContaining('appendonly.aof.1.base.aof'),
+      }),
+    )
   })
 
   it('reports an invalid manifest and leaves every file untouched', () => {
     const dir = tempDir()
     const files = {
-      'appendonly.aof.manifest': 'file appendonly.aof.1.incr.aof seq 1 type q\n',
+      'appendonly.aof.manifest':
+        'file appendonly.aof.1.incr.aof seq 1 type q\n',
       'appendonly.aof.1.incr.aof': '{"n":1}\n',
     }
-    for (const [n, t] of Object.entries(files)) fs.writeFileSync(path.join(dir, n), t)
+    for (const [n, t] of Object.entries(files))
+      fs.writeFileSync(path.join(dir, n), t)
     expect(() => openAof({ dir })).toThrow(/Unknown AOF file type/)
     for (const [n, t] of Object.entries(files)) expect(read(dir, n)).toBe(t)
     expect(fs.existsSync(path.join(dir, 'aof.lock'))).toBe(false)
@@ -128,7 +237,12 @@ describe('manifest on open', () => {
   it('refuses to start empty over data files when the manifest is missing', () => {
     const dir = tempDir()
     fs.writeFileSync(path.join(dir, 'appendonly.aof.3.incr.aof'), '{"n":1}\n')
-    expect(() => openAof({ dir })).toThrow(expect.objectContaining({ code: 'AOF_MANIFEST_INVALID', message: expect.stringContaining('holds records') }))
+    expect(() => openAof({ dir })).toThrow(
+      expect.objectContaining({
+        code: 'AOF_MANIFEST_INVALID',
+        message: expect.stringContaining('holds records'),
+      }),
+    )
     expect(read(dir, 'appendonly.aof.3.incr.aof')).toBe('{"n":1}\n')
   })
 
@@ -142,7 +256,9 @@ describe('manifest on open', () => {
     fs.writeFileSync(path.join(dir, 'appendonly.aof.2.base.aof'), '{"new":1}\n')
     fs.writeFileSync(path.join(dir, 'appendonly.aof.3.incr.aof'), '')
     const aof = openAof({ dir })
-    expect(fs.existsSync(path.join(dir, 'appendonly.aof.1.base.aof'))).toBe(false)
+    expect(fs.existsSync(path.join(dir, 'appendonly.aof.1.base.aof'))).toBe(
+      false,
+    )
     expect(read(dir, 'appendonly.aof.manifest')).not.toContain('type h')
     expect([...aof.records()]).toEqual([{ new: 1 }])
     aof.closeSync()

@@ -22,19 +22,28 @@ describe('torn tail of the last incr file', () => {
     const { dir, text } = await storeWithRecords()
     const bytes = Buffer.from(text)
     const lastStart = bytes.lastIndexOf(10, bytes.length - 2) + 1
-    const expected = [{ type: 'a', v: 'αβγ' }, { type: 'b', v: [1, 2, 3] }]
+    const expected = [
+      { type: 'a', v: 'αβγ' },
+      { type: 'b', v: [1, 2, 3] },
+    ]
     for (let cut = lastStart + 1; cut < bytes.length; cut++) {
       fs.writeFileSync(path.join(dir, INCR), bytes.subarray(0, cut))
       const errors: AofError[] = []
       const aof = openAof({ dir, onError: (e) => errors.push(e) })
-      expect(aof.stats().truncatedTail).toEqual({ file: path.join(dir, INCR), offset: lastStart, bytes: cut - lastStart })
+      expect(aof.stats().truncatedTail).toEqual({
+        file: path.join(dir, INCR),
+        offset: lastStart,
+        bytes: cut - lastStart,
+      })
       expect(errors).toHaveLength(1)
       expect(errors[0]!.code).toBe('AOF_TRUNCATED')
       expect([...aof.records()]).toEqual(expected)
       // The next append starts on a clean line.
       aof.append({ type: 'd' })
       aof.closeSync()
-      expect(fs.statSync(path.join(dir, INCR)).size).toBe(lastStart + '{"type":"d"}\n'.length)
+      expect(fs.statSync(path.join(dir, INCR)).size).toBe(
+        lastStart + '{"type":"d"}\n'.length,
+      )
       const again = openAof({ dir })
       expect([...again.records()]).toEqual([...expected, { type: 'd' }])
       again.closeSync()
@@ -49,7 +58,11 @@ describe('torn tail of the last incr file', () => {
       openAof({ dir, loadTruncated: false })
       expect.unreachable()
     } catch (err) {
-      expect(err).toMatchObject({ code: 'AOF_TRUNCATED', file: path.join(dir, INCR), offset: Buffer.byteLength(text) })
+      expect(err).toMatchObject({
+        code: 'AOF_TRUNCATED',
+        file: path.join(dir, INCR),
+        offset: Buffer.byteLength(text),
+      })
       expect((err as Error).message).toMatch(/aof fix/)
     }
     expect(read(dir, INCR)).toBe(torn)
@@ -57,7 +70,11 @@ describe('torn tail of the last incr file', () => {
 
   it('cuts a zero-filled tail left by a power loss', async () => {
     const { dir, text } = await storeWithRecords()
-    const zeros = Buffer.concat([Buffer.from(text), Buffer.alloc(100), Buffer.from('"x"}\n')])
+    const zeros = Buffer.concat([
+      Buffer.from(text),
+      Buffer.alloc(100),
+      Buffer.from('"x"}\n'),
+    ])
     fs.writeFileSync(path.join(dir, INCR), zeros)
     const aof = openAof({ dir })
     expect(aof.stats().truncatedTail?.offset).toBe(Buffer.byteLength(text))
@@ -68,7 +85,11 @@ describe('torn tail of the last incr file', () => {
   it('saves complete lines after a zero-filled region beside the file before cutting them', async () => {
     const { dir, text } = await storeWithRecords()
     const later = '{"type":"later-1"}\n{"type":"later-2"}\n'
-    const damaged = Buffer.concat([Buffer.from(text), Buffer.alloc(64), Buffer.from('\n' + later)])
+    const damaged = Buffer.concat([
+      Buffer.from(text),
+      Buffer.alloc(64),
+      Buffer.from('\n' + later),
+    ])
     fs.writeFileSync(path.join(dir, INCR), damaged)
     const errors: AofError[] = []
     const aof = openAof({ dir, onError: (e) => errors.push(e) })
@@ -105,7 +126,12 @@ describe('damage that is not a torn tail', () => {
       for (const r of aof.records()) seen.push(r)
       expect.unreachable()
     } catch (err) {
-      expect(err).toMatchObject({ code: 'AOF_CORRUPT', file: path.join(dir, INCR), line: 2, offset: Buffer.byteLength(lines[0]!) + 1 })
+      expect(err).toMatchObject({
+        code: 'AOF_CORRUPT',
+        file: path.join(dir, INCR),
+        line: 2,
+        offset: Buffer.byteLength(lines[0]!) + 1,
+      })
       expect((err as Error).message).toMatch(/line 2/)
     }
     expect(seen).toEqual([{ type: 'a', v: 'αβγ' }])
@@ -121,18 +147,37 @@ describe('damage that is not a torn tail', () => {
     // A second incr file after the first, as a failed rewrite leaves.
     fs.appendFileSync(path.join(dir, INCR), '{"n":2')
     fs.writeFileSync(path.join(dir, 'appendonly.aof.2.incr.aof'), '{"n":3}\n')
-    fs.appendFileSync(path.join(dir, 'appendonly.aof.manifest'), 'file appendonly.aof.2.incr.aof seq 2 type i\n')
-    expect(() => openAof({ dir })).toThrow(expect.objectContaining({ code: 'AOF_CORRUPT', message: expect.stringContaining('not the last file') }))
+    fs.appendFileSync(
+      path.join(dir, 'appendonly.aof.manifest'),
+      'file appendonly.aof.2.incr.aof seq 2 type i\n',
+    )
+    expect(() => openAof({ dir })).toThrow(
+      expect.objectContaining({
+        code: 'AOF_CORRUPT',
+        message: expect.stringContaining('not the last file'),
+      }),
+    )
     expect(read(dir, INCR)).toBe('{"n":1}\n{"n":2')
   })
 
   it('invalid UTF-8 is AOF_CORRUPT, not replaced by U+FFFD', async () => {
     const { dir, text } = await storeWithRecords()
     const bytes = Buffer.from(text)
-    const bad = Buffer.concat([Buffer.from('{"type":"x","v":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}\n'), bytes])
+    const bad = Buffer.concat([
+      Buffer.from('{"type":"x","v":"'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}\n'),
+      bytes,
+    ])
     fs.writeFileSync(path.join(dir, INCR), bad)
     const aof = openAof({ dir })
-    expect(() => [...aof.records()]).toThrow(expect.objectContaining({ code: 'AOF_CORRUPT', line: 1, message: expect.stringContaining('UTF-8') }))
+    expect(() => [...aof.records()]).toThrow(
+      expect.objectContaining({
+        code: 'AOF_CORRUPT',
+        line: 1,
+        message: expect.stringContaining('UTF-8'),
+      }),
+    )
     aof.closeSync()
   })
 })
@@ -144,12 +189,28 @@ describe('checkAof and fixAof', () => {
     const before = read(dir, INCR)
     const report = checkAof({ dir })
     expect(report.ok).toBe(false)
-    expect(report.problem).toMatchObject({ code: 'AOF_TRUNCATED', file: INCR, line: 4, offset: Buffer.byteLength(text) })
-    expect(report.files[0]).toMatchObject({ records: 3, lastGoodLine: 3, lastGoodOffset: Buffer.byteLength(text) })
+    expect(report.problem).toMatchObject({
+      code: 'AOF_TRUNCATED',
+      file: INCR,
+      line: 4,
+      offset: Buffer.byteLength(text),
+    })
+    expect(report.files[0]).toMatchObject({
+      records: 3,
+      lastGoodLine: 3,
+      lastGoodOffset: Buffer.byteLength(text),
+    })
     expect(read(dir, INCR)).toBe(before)
-    expect(fixAof({ dir, dryRun: true })).toMatchObject({ newSize: Buffer.byteLength(text), size: Buffer.byteLength(before) })
+    expect(fixAof({ dir, dryRun: true })).toMatchObject({
+      newSize: Buffer.byteLength(text),
+      size: Buffer.byteLength(before),
+    })
     expect(read(dir, INCR)).toBe(before)
-    expect(fixAof({ dir })).toMatchObject({ file: INCR, newSize: Buffer.byteLength(text), line: 4 })
+    expect(fixAof({ dir })).toMatchObject({
+      file: INCR,
+      newSize: Buffer.byteLength(text),
+      line: 4,
+    })
     expect(read(dir, INCR)).toBe(text)
     expect(checkAof({ dir }).ok).toBe(true)
     expect(fixAof({ dir })).toBeNull()
@@ -163,7 +224,9 @@ describe('checkAof and fixAof', () => {
     aof.append({ n: 2 })
     await aof.close()
     fs.writeFileSync(path.join(dir, 'appendonly.aof.1.base.aof'), '{"snap":\n')
-    expect(() => fixAof({ dir })).toThrow(expect.objectContaining({ code: 'AOF_REFUSED' }))
+    expect(() => fixAof({ dir })).toThrow(
+      expect.objectContaining({ code: 'AOF_REFUSED' }),
+    )
   })
 })
 
@@ -174,15 +237,21 @@ describe('repairs and the lock', () => {
     lines[2] = '{"bad'
     fs.writeFileSync(path.join(dir, INCR), lines.join('\n'))
     const writer = openAof({ dir }) // a bad record in the middle is only found by records()
-    expect(() => fixAof({ dir, dryRun: true })).toThrow(expect.objectContaining({ code: 'AOF_LOCKED' }))
-    expect(() => fixAof({ dir })).toThrow(expect.objectContaining({ code: 'AOF_LOCKED' }))
+    expect(() => fixAof({ dir, dryRun: true })).toThrow(
+      expect.objectContaining({ code: 'AOF_LOCKED' }),
+    )
+    expect(() => fixAof({ dir })).toThrow(
+      expect.objectContaining({ code: 'AOF_LOCKED' }),
+    )
     writer.closeSync()
     const plan = fixAof({ dir, dryRun: true })!
-    expect(() => fixAof({ dir, expect: { size: plan.size + 1, newSize: plan.newSize } })).toThrow(
-      expect.objectContaining({ code: 'AOF_REFUSED' }),
-    )
+    expect(() =>
+      fixAof({ dir, expect: { size: plan.size + 1, newSize: plan.newSize } }),
+    ).toThrow(expect.objectContaining({ code: 'AOF_REFUSED' }))
     expect(read(dir, INCR)).toBe(lines.join('\n'))
-    expect(fixAof({ dir, expect: { size: plan.size, newSize: plan.newSize } })).toEqual(plan)
+    expect(
+      fixAof({ dir, expect: { size: plan.size, newSize: plan.newSize } }),
+    ).toEqual(plan)
     expect(read(dir, INCR)).toBe(lines.slice(0, 2).join('\n') + '\n')
   })
 })

@@ -6,7 +6,10 @@ import { openAof, type AofError } from '../src/index.js'
 import { stringifyInSlices } from '../src/rewrite.js'
 import { ls, nextTurn, read, tempDir } from './helpers.js'
 
-async function sliced(value: unknown, sliceMs = 8): Promise<string | undefined> {
+async function sliced(
+  value: unknown,
+  sliceMs = 8,
+): Promise<string | undefined> {
   let out = ''
   const wrote = await stringifyInSlices(value, (s) => (out += s), sliceMs)
   return wrote ? out : undefined
@@ -16,7 +19,13 @@ describe('stringifyInSlices', () => {
   it('produces exactly what JSON.stringify produces, for any JSON-ish value', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.anything({ maxDepth: 6, withNullPrototype: true, withBoxedValues: true, withDate: true, withSparseArray: true }),
+        fc.anything({
+          maxDepth: 6,
+          withNullPrototype: true,
+          withBoxedValues: true,
+          withDate: true,
+          withSparseArray: true,
+        }),
         async (value) => {
           let expected: string | undefined
           try {
@@ -33,22 +42,43 @@ describe('stringifyInSlices', () => {
 
   it('matches JSON.stringify on large arrays and objects with toJSON, undefined and functions', async () => {
     const value = {
-      items: Array.from({ length: 1000 }, (_, i) => ({ id: i, text: `t${i}`, done: i % 2 === 0, at: i % 7 === 0 ? new Date(i) : undefined, f: () => 1 })),
-      nested: { a: [undefined, () => 1, Symbol('s'), NaN, -0, Infinity], b: { toJSON: (k: string) => `key:${k}` } },
-      big: Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, [i, { x: i }]])),
+      items: Array.from({ length: 1000 }, (_, i) => ({
+        id: i,
+        text: `t${i}`,
+        done: i % 2 === 0,
+        at: i % 7 === 0 ? new Date(i) : undefined,
+        f: () => 1,
+      })),
+      nested: {
+        a: [undefined, () => 1, Symbol('s'), NaN, -0, Infinity],
+        b: { toJSON: (k: string) => `key:${k}` },
+      },
+      big: Object.fromEntries(
+        Array.from({ length: 100 }, (_, i) => [`k${i}`, [i, { x: i }]]),
+      ),
     }
     expect(await sliced(value, 0)).toBe(JSON.stringify(value))
   })
 
   it('throws like JSON.stringify on cycles and BigInt', async () => {
-    const cyclic: Record<string, unknown> = { list: Array.from({ length: 50 }, (_, i) => ({ i })) }
+    const cyclic: Record<string, unknown> = {
+      list: Array.from({ length: 50 }, (_, i) => ({ i })),
+    }
     ;(cyclic.list as unknown[]).push(cyclic)
     await expect(sliced(cyclic)).rejects.toThrow(TypeError)
-    await expect(sliced({ list: Array.from({ length: 50 }, () => ({ n: 1n })) })).rejects.toThrow(TypeError)
+    await expect(
+      sliced({ list: Array.from({ length: 50 }, () => ({ n: 1n })) }),
+    ).rejects.toThrow(TypeError)
   })
 
   it('lets the event loop turn while serializing a large state', async () => {
-    const state = { todos: Array.from({ length: 200_000 }, (_, i) => ({ id: i, text: `todo number ${i}`, done: false })) }
+    const state = {
+      todos: Array.from({ length: 200_000 }, (_, i) => ({
+        id: i,
+        text: `todo number ${i}`,
+        done: false,
+      })),
+    }
     let turns = 0
     const ticker = setInterval(() => turns++, 0)
     await sliced(state, 1)
@@ -61,7 +91,12 @@ describe('rewrite', () => {
   it('keeps appends made while the rewrite runs', async () => {
     const dir = tempDir()
     const aof = openAof({ dir })
-    const state = { todos: Array.from({ length: 100_000 }, (_, i) => ({ id: i, done: false })) }
+    const state = {
+      todos: Array.from({ length: 100_000 }, (_, i) => ({
+        id: i,
+        done: false,
+      })),
+    }
     aof.append({ type: 'before' })
     const done = aof.rewrite({ type: '@@aof/SNAPSHOT', payload: state })
     expect(aof.stats().rewriteInProgress).toBe(true)
@@ -74,15 +109,26 @@ describe('rewrite', () => {
     const again = openAof({ dir })
     const records = [...again.records()] as { type: string }[]
     again.closeSync()
-    expect(records.map((r) => r.type)).toEqual(['@@aof/SNAPSHOT', 'during-1', 'during-2', 'after'])
-    expect((records[0] as unknown as { payload: typeof state }).payload).toEqual(state)
+    expect(records.map((r) => r.type)).toEqual([
+      '@@aof/SNAPSHOT',
+      'during-1',
+      'during-2',
+      'after',
+    ])
+    expect(
+      (records[0] as unknown as { payload: typeof state }).payload,
+    ).toEqual(state)
   })
 
   it('rejects a second rewrite while one runs with AOF_REWRITE_IN_PROGRESS', async () => {
     const dir = tempDir()
     const aof = openAof({ dir })
-    const first = aof.rewrite({ big: Array.from({ length: 50_000 }, (_, i) => ({ i })) })
-    await expect(aof.rewrite({ x: 1 })).rejects.toMatchObject({ code: 'AOF_REWRITE_IN_PROGRESS' })
+    const first = aof.rewrite({
+      big: Array.from({ length: 50_000 }, (_, i) => ({ i })),
+    })
+    await expect(aof.rewrite({ x: 1 })).rejects.toMatchObject({
+      code: 'AOF_REWRITE_IN_PROGRESS',
+    })
     await first
     await aof.close()
   })
@@ -91,8 +137,14 @@ describe('rewrite', () => {
     const dir = tempDir()
     const aof = openAof({ dir })
     aof.append({ n: 1 })
-    await expect(aof.rewrite({ bad: 1n })).rejects.toMatchObject({ code: 'AOF_NOT_SERIALIZABLE' })
-    expect(aof.stats()).toMatchObject({ lastRewriteStatus: 'err', rewritesConsecutiveFailures: 1, rewriteInProgress: false })
+    await expect(aof.rewrite({ bad: 1n })).rejects.toMatchObject({
+      code: 'AOF_NOT_SERIALIZABLE',
+    })
+    expect(aof.stats()).toMatchObject({
+      lastRewriteStatus: 'err',
+      rewritesConsecutiveFailures: 1,
+      rewriteInProgress: false,
+    })
     aof.append({ n: 2 })
     await aof.close()
     expect(ls(dir).filter((f) => f.startsWith('temp-'))).toEqual([])
@@ -106,7 +158,9 @@ describe('rewrite', () => {
     const aof = openAof({ dir, fsync: 'always' })
     aof.append({ n: 1 })
     aof.rewriteSync({ snap: true })
-    expect(read(dir, 'appendonly.aof.manifest')).toBe('file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n')
+    expect(read(dir, 'appendonly.aof.manifest')).toBe(
+      'file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n',
+    )
     expect(read(dir, 'appendonly.aof.1.base.aof')).toBe('{"snap":true}\n')
     aof.closeSync()
   })
@@ -115,7 +169,9 @@ describe('rewrite', () => {
     const dir = tempDir()
     const aof = openAof({ dir })
     aof.append({ n: 1 })
-    const p = aof.rewrite({ big: Array.from({ length: 300_000 }, (_, i) => ({ i })) })
+    const p = aof.rewrite({
+      big: Array.from({ length: 300_000 }, (_, i) => ({ i })),
+    })
     aof.append({ n: 2 })
     aof.closeSync()
     await expect(p).rejects.toBeDefined()
@@ -130,15 +186,24 @@ describe('rewrite', () => {
     const aof = openAof({ dir })
     for (let i = 0; i < 50; i++) aof.append({ i })
     aof.flush()
-    const onDisk = () => ls(dir).filter((f) => f.endsWith('.aof')).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0)
+    const onDisk = () =>
+      ls(dir)
+        .filter((f) => f.endsWith('.aof'))
+        .reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0)
     expect(aof.stats().currentSize).toBe(onDisk())
     await aof.rewrite({ snapshot: 50 })
     aof.append({ i: 51 })
     aof.flush()
     const s = aof.stats()
     expect(s.currentSize).toBe(onDisk())
-    expect(s).toMatchObject({ rewrites: 1, lastRewriteStatus: 'ok', rewriteInProgress: false })
-    expect(s.baseSize).toBe(fs.statSync(path.join(dir, 'appendonly.aof.1.base.aof')).size)
+    expect(s).toMatchObject({
+      rewrites: 1,
+      lastRewriteStatus: 'ok',
+      rewriteInProgress: false,
+    })
+    expect(s.baseSize).toBe(
+      fs.statSync(path.join(dir, 'appendonly.aof.1.base.aof')).size,
+    )
     expect(s.lastRewriteTimeMs).toBeGreaterThanOrEqual(0)
     await aof.close()
   })
@@ -174,7 +239,10 @@ describe('automatic rewrite', () => {
     await aof.close()
     const again = openAof({ dir })
     let replayed = 0
-    for (const r of again.records() as Iterable<{ type: string; payload?: number }>) {
+    for (const r of again.records() as Iterable<{
+      type: string
+      payload?: number
+    }>) {
       replayed = r.type === '@@aof/SNAPSHOT' ? r.payload! : replayed + 1
     }
     again.closeSync()
@@ -183,7 +251,12 @@ describe('automatic rewrite', () => {
 
   it('never starts with autoRewritePercentage 0 or without snapshot', async () => {
     const dir = tempDir()
-    const a = openAof({ dir, autoRewriteMinSize: 10, autoRewritePercentage: 0, snapshot: () => ({}) })
+    const a = openAof({
+      dir,
+      autoRewriteMinSize: 10,
+      autoRewritePercentage: 0,
+      snapshot: () => ({}),
+    })
     for (let i = 0; i < 100; i++) a.append({ i })
     await nextTurn()
     await nextTurn()
@@ -194,14 +267,23 @@ describe('automatic rewrite', () => {
   it('backs off after three failures in a row and reports each to onError', async () => {
     const dir = tempDir()
     const errors: AofError[] = []
-    const aof = openAof({ dir, autoRewriteMinSize: 10, snapshot: (): unknown => ({ bad: 1n }), onError: (e) => errors.push(e) })
+    const aof = openAof({
+      dir,
+      autoRewriteMinSize: 10,
+      snapshot: (): unknown => ({ bad: 1n }),
+      onError: (e) => errors.push(e),
+    })
     for (let i = 0; i < 50; i++) {
       aof.append({ i })
       await nextTurn()
     }
     // 3 failures, then the next try waits a minute.
     expect(aof.stats().rewritesConsecutiveFailures).toBe(3)
-    expect(errors.map((e) => e.code)).toEqual(['AOF_NOT_SERIALIZABLE', 'AOF_NOT_SERIALIZABLE', 'AOF_NOT_SERIALIZABLE'])
+    expect(errors.map((e) => e.code)).toEqual([
+      'AOF_NOT_SERIALIZABLE',
+      'AOF_NOT_SERIALIZABLE',
+      'AOF_NOT_SERIALIZABLE',
+    ])
     await aof.close()
   })
 })
@@ -226,10 +308,14 @@ describe('records()', () => {
     aof.append({ n: 1 })
     aof.append({ n: 2 })
     aof.flush()
-    expect(read(dir, 'appendonly.aof.1.incr.aof')).toMatch(/^#TS:\d+\n\{"n":1\}\n\{"n":2\}\n$/)
+    expect(read(dir, 'appendonly.aof.1.incr.aof')).toMatch(
+      /^#TS:\d+\n\{"n":1\}\n\{"n":2\}\n$/,
+    )
     await aof.rewrite({ snap: 1 })
     await aof.close()
-    expect(read(dir, 'appendonly.aof.1.base.aof')).toMatch(/^#TS:\d+\n\{"snap":1\}\n$/)
+    expect(read(dir, 'appendonly.aof.1.base.aof')).toMatch(
+      /^#TS:\d+\n\{"snap":1\}\n$/,
+    )
     const again = openAof({ dir })
     expect([...again.records()]).toEqual([{ snap: 1 }])
     again.closeSync()

@@ -4,12 +4,14 @@ import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll } from 'vitest'
 
-const pkg = (name: string) => fileURLToPath(new URL(`../../../${name}/dist/index.js`, import.meta.url))
+const pkg = (name: string) =>
+  fileURLToPath(new URL(`../../../${name}/dist/index.js`, import.meta.url))
 
 /** The child processes import the built packages: fail early, naming the fix, when one is missing. */
 export function requireBuilt(...names: string[]): void {
   for (const name of names) {
-    if (!fs.existsSync(pkg(name))) throw new Error(`build @aof-persist/${name} first (pnpm build)`)
+    if (!fs.existsSync(pkg(name)))
+      throw new Error(`build @aof-persist/${name} first (pnpm build)`)
   }
 }
 
@@ -18,7 +20,8 @@ export const SEED = Number(process.env.AOF_CRASH_SEED ?? 20251125)
 
 const made: string[] = []
 afterAll(() => {
-  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
+  for (const dir of made.splice(0))
+    fs.rmSync(dir, { recursive: true, force: true })
 })
 
 /** A temp directory removed after the file's tests; on tmpfs when `fast` and /dev/shm exists. */
@@ -40,5 +43,9 @@ export function scratchDir(prefix: string, fast = false): string {
 
 /** Prints one line of counts, so a run's numbers can be read off its output. */
 export function tally(what: string, counts: Record<string, unknown>): void {
-  console.log(`[crash] ${what}: ${Object.entries(counts).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' ')}`)
+  console.log(
+    `[crash] ${what}: ${Object.entries(counts)
+      .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`)
+      .join(' ')}`,
+  )
 }

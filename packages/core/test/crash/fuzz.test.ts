@@ -11,7 +11,13 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AofError, checkAof, openAof, readAofEntries, snapshotAction } from '../../src/index.js'
+import {
+  AofError,
+  checkAof,
+  openAof,
+  readAofEntries,
+  snapshotAction,
+} from '../../src/index.js'
 import { parseManifest } from '../../src/manifest.js'
 import { scratchDir, SEED, tally } from './env.js'
 
@@ -26,7 +32,10 @@ const MANIFEST = 'appendonly.aof.manifest'
 const records = [
   { type: 'add', text: 'plain' },
   { type: 'add', text: 'ünïcødé 状態 🙂', n: -1.5e-7 },
-  { type: 'esc', text: 'quote " backslash \\ newline \n tab \t nul \u0000 ls \u2028' },
+  {
+    type: 'esc',
+    text: 'quote " backslash \\ newline \n tab \t nul \u0000 ls \u2028',
+  },
   { type: 'nest', deep: { a: [1, [2, [3, { b: null }]]], t: true } },
   { type: 'big', list: Array.from({ length: 50 }, (_, k) => k * k) },
 ]
@@ -44,7 +53,8 @@ const shapes: Shape[] = []
 const readDir = (dir: string): Files => {
   const out: Files = new Map()
   for (const name of fs.readdirSync(dir).sort()) {
-    if (name !== 'aof.lock') out.set(name, fs.readFileSync(path.join(dir, name)))
+    if (name !== 'aof.lock')
+      out.set(name, fs.readFileSync(path.join(dir, name)))
   }
   return out
 }
@@ -54,7 +64,10 @@ const writeDir = (dir: string, files: Files) => {
 }
 
 beforeAll(async () => {
-  const build = async (name: string, fill: (dir: string) => Promise<void> | void) => {
+  const build = async (
+    name: string,
+    fill: (dir: string) => Promise<void> | void,
+  ) => {
     const dir = path.join(scratchDir('aof-fuzz-shape-', true), 'store')
     await fill(dir)
     const files = readDir(dir)
@@ -75,34 +88,106 @@ beforeAll(async () => {
     for (let k = 10; k < 25; k++) aof.append(recordAt(k))
     aof.closeSync()
   })
-  await build('base + two incr files + history (a rewrite interrupted after its switch)', (dir) => {
-    writeDir(dir, new Map())
-    const line = (k: number) => JSON.stringify(recordAt(k)) + '\n'
-    fs.writeFileSync(path.join(dir, 'appendonly.aof.2.base.aof'), JSON.stringify(snapshotAction({ upTo: 5 })) + '\n')
-    fs.writeFileSync(path.join(dir, 'appendonly.aof.1.base.aof'), JSON.stringify(snapshotAction({ old: true })) + '\n')
-    fs.writeFileSync(path.join(dir, 'appendonly.aof.3.incr.aof'), [5, 6, 7, 8].map(line).join(''))
-    fs.writeFileSync(path.join(dir, 'appendonly.aof.4.incr.aof'), [9, 10, 11, 12, 13].map(line).join(''))
-    fs.writeFileSync(
-      path.join(dir, MANIFEST),
-      'file appendonly.aof.2.base.aof seq 2 type b\nfile appendonly.aof.1.base.aof seq 1 type h\nfile appendonly.aof.3.incr.aof seq 3 type i\nfile appendonly.aof.4.incr.aof seq 4 type i\n',
-    )
-  })
+  await build(
+    'base + two incr files + history (a rewrite interrupted after its switch)',
+    (dir) => {
+      writeDir(dir, new Map())
+      const line = (k: number) => JSON.stringify(recordAt(k)) + '\n'
+      fs.writeFileSync(
+        path.join(dir, 'appendonly.aof.2.base.aof'),
+        JSON.stringify(snapshotAction({ upTo: 5 })) + '\n',
+      )
+      fs.writeFileSync(
+        path.join(dir, 'appendonly.aof.1.base.aof'),
+        JSON.stringify(snapshotAction({ old: true })) + '\n',
+      )
+      fs.writeFileSync(
+        path.join(dir, 'appendonly.aof.3.incr.aof'),
+        [5, 6, 7, 8].map(line).join(''),
+      )
+      fs.writeFileSync(
+        path.join(dir, 'appendonly.aof.4.incr.aof'),
+        [9, 10, 11, 12, 13].map(line).join(''),
+      )
+      fs.writeFileSync(
+        path.join(dir, MANIFEST),
+        'file appendonly.aof.2.base.aof seq 2 type b\nfile appendonly.aof.1.base.aof seq 1 type h\nfile appendonly.aof.3.incr.aof seq 3 type i\nfile appendonly.aof.4.incr.aof seq 4 type i\n',
+      )
+    },
+  )
 })
 
 // ---- mutations ---------------------------------------------------------------------------------
 
 const anyFile = fc.nat()
 const anyPos = fc.nat()
-const interesting = fc.oneof(fc.constantFrom(0, 10, 13, 32, 34, 35, 44, 58, 91, 92, 93, 123, 125, 0x80, 0xc3, 0xed, 0xff), fc.integer({ min: 0, max: 255 }))
+const interesting = fc.oneof(
+  fc.constantFrom(
+    0,
+    10,
+    13,
+    32,
+    34,
+    35,
+    44,
+    58,
+    91,
+    92,
+    93,
+    123,
+    125,
+    0x80,
+    0xc3,
+    0xed,
+    0xff,
+  ),
+  fc.integer({ min: 0, max: 255 }),
+)
 const mutation = fc.oneof(
-  fc.record({ kind: fc.constant('flip' as const), file: anyFile, pos: anyPos, bit: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ kind: fc.constant('set' as const), file: anyFile, pos: anyPos, byte: interesting }),
-  fc.record({ kind: fc.constant('insert' as const), file: anyFile, pos: anyPos, bytes: fc.uint8Array({ minLength: 1, maxLength: 24 }) }),
-  fc.record({ kind: fc.constant('delete' as const), file: anyFile, pos: anyPos, len: fc.integer({ min: 1, max: 80 }) }),
-  fc.record({ kind: fc.constant('truncate' as const), file: anyFile, pos: anyPos }),
-  fc.record({ kind: fc.constant('append' as const), file: anyFile, bytes: fc.uint8Array({ minLength: 1, maxLength: 40 }) }),
-  fc.record({ kind: fc.constant('dupLine' as const), file: anyFile, line: fc.nat() }),
-  fc.record({ kind: fc.constant('replace' as const), file: anyFile, bytes: fc.uint8Array({ maxLength: 300 }) }),
+  fc.record({
+    kind: fc.constant('flip' as const),
+    file: anyFile,
+    pos: anyPos,
+    bit: fc.integer({ min: 0, max: 7 }),
+  }),
+  fc.record({
+    kind: fc.constant('set' as const),
+    file: anyFile,
+    pos: anyPos,
+    byte: interesting,
+  }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    file: anyFile,
+    pos: anyPos,
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 24 }),
+  }),
+  fc.record({
+    kind: fc.constant('delete' as const),
+    file: anyFile,
+    pos: anyPos,
+    len: fc.integer({ min: 1, max: 80 }),
+  }),
+  fc.record({
+    kind: fc.constant('truncate' as const),
+    file: anyFile,
+    pos: anyPos,
+  }),
+  fc.record({
+    kind: fc.constant('append' as const),
+    file: anyFile,
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 40 }),
+  }),
+  fc.record({
+    kind: fc.constant('dupLine' as const),
+    file: anyFile,
+    line: fc.nat(),
+  }),
+  fc.record({
+    kind: fc.constant('replace' as const),
+    file: anyFile,
+    bytes: fc.uint8Array({ maxLength: 300 }),
+  }),
   fc.record({ kind: fc.constant('remove' as const), file: anyFile }),
 )
 type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never
@@ -110,7 +195,10 @@ type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never
 function mutate(files: Files, m: Mutation): string {
   // Three damages in ten hit the manifest, the rest the log files.
   const data = [...files.keys()].filter((n) => n !== MANIFEST)
-  const name = m.file % 10 < 3 || data.length === 0 ? MANIFEST : data[Math.floor(m.file / 10) % data.length]!
+  const name =
+    m.file % 10 < 3 || data.length === 0
+      ? MANIFEST
+      : data[Math.floor(m.file / 10) % data.length]!
   if (!files.has(name)) return name
   const buf = files.get(name)!
   const at = (p: number) => p % (buf.length + 1)
@@ -130,10 +218,23 @@ function mutate(files: Files, m: Mutation): string {
       break
     }
     case 'insert':
-      files.set(name, Buffer.concat([buf.subarray(0, at(m.pos)), m.bytes, buf.subarray(at(m.pos))]))
+      files.set(
+        name,
+        Buffer.concat([
+          buf.subarray(0, at(m.pos)),
+          m.bytes,
+          buf.subarray(at(m.pos)),
+        ]),
+      )
       break
     case 'delete':
-      files.set(name, Buffer.concat([buf.subarray(0, at(m.pos)), buf.subarray(at(m.pos) + m.len)]))
+      files.set(
+        name,
+        Buffer.concat([
+          buf.subarray(0, at(m.pos)),
+          buf.subarray(at(m.pos) + m.len),
+        ]),
+      )
       break
     case 'truncate':
       files.set(name, buf.subarray(0, at(m.pos)))
@@ -163,11 +264,17 @@ function mutate(files: Files, m: Mutation): string {
 const sha = (b: Buffer) => createHash('sha1').update(b).digest('hex')
 
 /** The manifest's entries as the store sees them, or null when it does not parse. */
-function entries(buf: Buffer | undefined): { base: string | null; incrs: string[]; history: string[] } | null {
+function entries(
+  buf: Buffer | undefined,
+): { base: string | null; incrs: string[]; history: string[] } | null {
   if (!buf) return null
   try {
     const m = parseManifest(buf, MANIFEST, 'appendonly.aof')
-    return { base: m.base?.name ?? null, incrs: m.incrs.map((e) => e.name), history: m.history.map((e) => e.name) }
+    return {
+      base: m.base?.name ?? null,
+      incrs: m.incrs.map((e) => e.name),
+      history: m.history.map((e) => e.name),
+    }
   } catch {
     return null
   }
@@ -185,25 +292,52 @@ function illegalChange(before: Files, after: Files): string | null {
     if (name === MANIFEST && m && now) {
       // Rewritten only to drop history or to list a new (empty) incr file.
       const n = entries(now)
-      if (n && n.base === m.base && n.history.length === 0 && (n.incrs.join() === m.incrs.join() || (m.incrs.length === 0 && n.incrs.length === 1))) continue
+      if (
+        n &&
+        n.base === m.base &&
+        n.history.length === 0 &&
+        (n.incrs.join() === m.incrs.join() ||
+          (m.incrs.length === 0 && n.incrs.length === 1))
+      )
+        continue
       return `the manifest changed from ${JSON.stringify(data.toString('latin1'))} to ${JSON.stringify(now.toString('latin1'))}`
     }
-    if (name === lastIncr && now && now.length < data.length && data.subarray(0, now.length).equals(now) && (now.length === 0 || now[now.length - 1] === 10)) {
+    if (
+      name === lastIncr &&
+      now &&
+      now.length < data.length &&
+      data.subarray(0, now.length).equals(now) &&
+      (now.length === 0 || now[now.length - 1] === 10)
+    ) {
       continue // a torn tail cut at a line start
     }
     return `${name} ${now ? `changed (${data.length} -> ${now.length} bytes)` : 'was deleted'}`
   }
   for (const [name, data] of after) {
     if (before.has(name)) continue
-    if (/^appendonly\.aof\.\d+\.incr\.aof$/.test(name) && data.length === 0) continue
+    if (/^appendonly\.aof\.\d+\.incr\.aof$/.test(name) && data.length === 0)
+      continue
     // No manifest before: a new store, allowed only when no store file held records.
-    const held = [...before].some(([n, d]) => /^appendonly\.aof\.\d+\.(base|incr)\.aof$/.test(n) && d.length > 0)
+    const held = [...before].some(
+      ([n, d]) =>
+        /^appendonly\.aof\.\d+\.(base|incr)\.aof$/.test(n) && d.length > 0,
+    )
     if (name === MANIFEST && !held) continue
     // Lines after a zero-filled region of the last incr file are cut, but saved first: the
     // copy must hold exactly the bytes that were cut, from the offset its name gives.
-    const cut = lastIncr ? new RegExp(`^${lastIncr.replace(/\./g, '\\.')}\\.cut-(\\d+)$`).exec(name) : null
+    const cut = lastIncr
+      ? new RegExp(`^${lastIncr.replace(/\./g, '\\.')}\\.cut-(\\d+)$`).exec(
+          name,
+        )
+      : null
     const original = lastIncr ? before.get(lastIncr) : undefined
-    if (cut && original && original.subarray(Number(cut[1])).equals(data) && after.get(lastIncr!)?.length === Number(cut[1])) continue
+    if (
+      cut &&
+      original &&
+      original.subarray(Number(cut[1])).equals(data) &&
+      after.get(lastIncr!)?.length === Number(cut[1])
+    )
+      continue
     return `${name} was created (${data.length} bytes)`
   }
   return null
@@ -216,65 +350,90 @@ function outcome(what: string, fn: () => void): string {
     return 'ok'
   } catch (err) {
     if (err instanceof AofError) return err.code
-    throw new Error(`${what} threw ${(err as Error)?.name}: ${(err as Error)?.message}`, { cause: err })
+    throw new Error(
+      `${what} threw ${(err as Error)?.name}: ${(err as Error)?.message}`,
+      { cause: err },
+    )
   }
 }
 
 describe('fuzzing the loader', () => {
-  it(`${RUNS} random damages per store shape: a load or an AofError, read-only tools change nothing, opening only as documented`, { timeout: 300_000 }, () => {
-    const root = scratchDir('aof-fuzz-', true)
-    let k = 0
-    for (const [s, shape] of shapes.entries()) {
-      fc.assert(
-        fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), (ms) => {
-          const files: Files = new Map(shape.files)
-          const touched = ms.map((m) => mutate(files, m))
-          const dir = path.join(root, `c${k++}`)
-          writeDir(dir, files)
-          try {
-            const before = readDir(dir)
-            const checked = outcome('checkAof', () => void checkAof({ dir }))
-            outcome('readAofEntries', () => {
-              for (const _ of readAofEntries({ dir })) void _
-            })
-            // The read-only tools changed nothing at all.
-            const same = (a: Files, b: Files) => a.size === b.size && [...a].every(([n, d]) => b.has(n) && sha(b.get(n)!) === sha(d))
-            expect(same(before, readDir(dir))).toBe(true)
-            let loaded: unknown[] = []
-            const opened = outcome('openAof + records()', () => {
-              const aof = openAof({ dir })
+  it(
+    `${RUNS} random damages per store shape: a load or an AofError, read-only tools change nothing, opening only as documented`,
+    { timeout: 300_000 },
+    () => {
+      const root = scratchDir('aof-fuzz-', true)
+      let k = 0
+      for (const [s, shape] of shapes.entries()) {
+        fc.assert(
+          fc.property(
+            fc.array(mutation, { minLength: 1, maxLength: 3 }),
+            (ms) => {
+              const files: Files = new Map(shape.files)
+              const touched = ms.map((m) => mutate(files, m))
+              const dir = path.join(root, `c${k++}`)
+              writeDir(dir, files)
               try {
-                loaded = [...aof.records()]
+                const before = readDir(dir)
+                const checked = outcome(
+                  'checkAof',
+                  () => void checkAof({ dir }),
+                )
+                outcome('readAofEntries', () => {
+                  for (const _ of readAofEntries({ dir })) void _
+                })
+                // The read-only tools changed nothing at all.
+                const same = (a: Files, b: Files) =>
+                  a.size === b.size &&
+                  [...a].every(
+                    ([n, d]) => b.has(n) && sha(b.get(n)!) === sha(d),
+                  )
+                expect(same(before, readDir(dir))).toBe(true)
+                let loaded: unknown[] = []
+                const opened = outcome('openAof + records()', () => {
+                  const aof = openAof({ dir })
+                  try {
+                    loaded = [...aof.records()]
+                  } finally {
+                    aof.closeSync()
+                  }
+                })
+                count(`checkAof ${checked}`)
+                count(`open ${opened}`)
+                if (opened !== 'ok') expect(LOAD_CODES).toContain(opened)
+                expect(illegalChange(before, readDir(dir))).toBeNull()
+                expect(fs.existsSync(path.join(dir, 'aof.lock'))).toBe(false)
+                // Damage that only cut the last incr file short: a prefix of the records.
+                const last = entries(shape.files.get(MANIFEST))?.incrs.at(-1)
+                if (
+                  ms.every((m) => m.kind === 'truncate') &&
+                  touched.every((n) => n === last)
+                ) {
+                  count('tail cuts checked as prefixes')
+                  expect(opened).toBe('ok')
+                  expect(loaded).toEqual(shape.loaded.slice(0, loaded.length))
+                }
               } finally {
-                aof.closeSync()
+                fs.rmSync(dir, { recursive: true, force: true })
               }
-            })
-            count(`checkAof ${checked}`)
-            count(`open ${opened}`)
-            if (opened !== 'ok') expect(LOAD_CODES).toContain(opened)
-            expect(illegalChange(before, readDir(dir))).toBeNull()
-            expect(fs.existsSync(path.join(dir, 'aof.lock'))).toBe(false)
-            // Damage that only cut the last incr file short: a prefix of the records.
-            const last = entries(shape.files.get(MANIFEST))?.incrs.at(-1)
-            if (ms.every((m) => m.kind === 'truncate') && touched.every((n) => n === last)) {
-              count('tail cuts checked as prefixes')
-              expect(opened).toBe('ok')
-              expect(loaded).toEqual(shape.loaded.slice(0, loaded.length))
-            }
-          } finally {
-            fs.rmSync(dir, { recursive: true, force: true })
-          }
-        }),
-        { numRuns: RUNS, seed: SEED + s },
-      )
-      count('cases')
-      counts['cases']! += RUNS - 1
-    }
-  })
+            },
+          ),
+          { numRuns: RUNS, seed: SEED + s },
+        )
+        count('cases')
+        counts['cases']! += RUNS - 1
+      }
+    },
+  )
 
   it('every cut of the last incr file, at every byte, loads as a prefix (all shapes)', () => {
     const root = scratchDir('aof-cuts-', true)
-    const recordLines = (b: Buffer) => b.toString('utf8').split('\n').slice(0, -1).filter((l) => !l.startsWith('#')).length
+    const recordLines = (b: Buffer) =>
+      b
+        .toString('utf8')
+        .split('\n')
+        .slice(0, -1)
+        .filter((l) => !l.startsWith('#')).length
     for (const shape of shapes) {
       const last = entries(shape.files.get(MANIFEST))!.incrs.at(-1)!
       const full = shape.files.get(last)!
@@ -285,7 +444,9 @@ describe('fuzzing the loader', () => {
         const aof = openAof({ dir })
         const got = [...aof.records()]
         aof.closeSync()
-        expect(got).toEqual(shape.loaded.slice(0, earlier + recordLines(full.subarray(0, cut))))
+        expect(got).toEqual(
+          shape.loaded.slice(0, earlier + recordLines(full.subarray(0, cut))),
+        )
         fs.rmSync(dir, { recursive: true, force: true })
         count('exhaustive tail cuts')
       }
@@ -295,16 +456,54 @@ describe('fuzzing the loader', () => {
 
 describe('fuzzing the manifest parser', () => {
   const token = fc.oneof(
-    fc.constantFrom('file', 'seq', 'type', 'b', 'h', 'i', 'x', '1', '0', '-1', '99999999999999999999', 'appendonly.aof.1.incr.aof', '..', '.', '/', '"', "'", '\\', '\\x00', '\\x2f', '"a b"', "'c\\'d'", '#', ' ', '\t', '\r', '\n'),
+    fc.constantFrom(
+      'file',
+      'seq',
+      'type',
+      'b',
+      'h',
+      'i',
+      'x',
+      '1',
+      '0',
+      '-1',
+      '99999999999999999999',
+      'appendonly.aof.1.incr.aof',
+      '..',
+      '.',
+      '/',
+      '"',
+      "'",
+      '\\',
+      '\\x00',
+      '\\x2f',
+      '"a b"',
+      "'c\\'d'",
+      '#',
+      ' ',
+      '\t',
+      '\r',
+      '\n',
+    ),
     fc.string({ maxLength: 8 }),
   )
   // Lines shaped like manifest lines, with any token in any place, and free token soups.
-  const mostly = <T,>(valid: fc.Arbitrary<T>) => fc.oneof({ arbitrary: valid, weight: 5 }, { arbitrary: token, weight: 1 })
+  const mostly = <T>(valid: fc.Arbitrary<T>) =>
+    fc.oneof({ arbitrary: valid, weight: 5 }, { arbitrary: token, weight: 1 })
   const line = fc.oneof(
     fc
       .tuple(
         mostly(fc.constantFrom('file', 'FILE')),
-        mostly(fc.constantFrom('appendonly.aof.1.base.aof', 'appendonly.aof.2.base.aof', 'appendonly.aof.1.incr.aof', 'appendonly.aof.2.incr.aof', '"appendonly.aof.3.incr.aof"', 'other.aof')),
+        mostly(
+          fc.constantFrom(
+            'appendonly.aof.1.base.aof',
+            'appendonly.aof.2.base.aof',
+            'appendonly.aof.1.incr.aof',
+            'appendonly.aof.2.incr.aof',
+            '"appendonly.aof.3.incr.aof"',
+            'other.aof',
+          ),
+        ),
         mostly(fc.constant('seq')),
         mostly(fc.integer({ min: 1, max: 4 }).map(String)),
         mostly(fc.constant('type')),
@@ -322,19 +521,30 @@ describe('fuzzing the manifest parser', () => {
         try {
           const m = parseManifest(buf, MANIFEST, fileName)
           // Whatever parses names no path and no file twice (with fileName).
-          for (const e of [...(m.base ? [m.base] : []), ...m.history, ...m.incrs]) {
+          for (const e of [
+            ...(m.base ? [m.base] : []),
+            ...m.history,
+            ...m.incrs,
+          ]) {
             expect(e.name).not.toMatch(/[/\\]/)
             expect(Number.isSafeInteger(e.seq) && e.seq !== 0).toBe(true)
           }
           count('manifests parsed')
         } catch (err) {
-          if (!(err instanceof AofError) || err.code !== 'AOF_MANIFEST_INVALID') throw err
+          if (!(err instanceof AofError) || err.code !== 'AOF_MANIFEST_INVALID')
+            throw err
           count('manifests refused')
         }
       }
     }
-    fc.assert(fc.property(text, (t) => parse(Buffer.from(t, 'utf8'))), { numRuns: RUNS * 4, seed: SEED })
-    fc.assert(fc.property(bytes, (b) => parse(Buffer.from(b))), { numRuns: RUNS * 4, seed: SEED + 1 })
+    fc.assert(
+      fc.property(text, (t) => parse(Buffer.from(t, 'utf8'))),
+      { numRuns: RUNS * 4, seed: SEED },
+    )
+    fc.assert(
+      fc.property(bytes, (b) => parse(Buffer.from(b))),
+      { numRuns: RUNS * 4, seed: SEED + 1 },
+    )
     counts['manifest cases'] = RUNS * 8
   })
 })

@@ -26,15 +26,21 @@ function hashes(dir: string): Record<string, string> {
       const rel = path.join(sub, name)
       const st = fs.lstatSync(path.join(dir, rel))
       if (st.isDirectory()) walk(rel)
-      else if (st.isSymbolicLink()) out[rel] = `-> ${fs.readlinkSync(path.join(dir, rel))}`
-      else out[rel] = createHash('sha1').update(fs.readFileSync(path.join(dir, rel))).digest('hex')
+      else if (st.isSymbolicLink())
+        out[rel] = `-> ${fs.readlinkSync(path.join(dir, rel))}`
+      else
+        out[rel] = createHash('sha1')
+          .update(fs.readFileSync(path.join(dir, rel)))
+          .digest('hex')
     }
   }
   walk('')
   return out
 }
 
-type Outcome = { ok: true; records: unknown[] } | { ok: false; code: string; message: string }
+type Outcome =
+  | { ok: true; records: unknown[] }
+  | { ok: false; code: string; message: string }
 
 /** openAof + records() + closeSync, turning an AofError into an outcome; anything else throws. */
 function load(dir: string): Outcome {
@@ -43,7 +49,8 @@ function load(dir: string): Outcome {
     aof = openAof({ dir })
     return { ok: true, records: [...aof.records()] }
   } catch (err) {
-    if (err instanceof AofError) return { ok: false, code: err.code, message: err.message }
+    if (err instanceof AofError)
+      return { ok: false, code: err.code, message: err.message }
     throw err
   } finally {
     aof?.closeSync()
@@ -65,15 +72,22 @@ function check(dir: string): string {
  * A store in `<root>/store` holding a base and an incr with records, `notes.txt` (a user's file
  * beside the store's) and `<root>/outside` (a file outside the store), then `manifest`.
  */
-function store(manifest: string | Buffer, files: Record<string, string | Buffer> = {}): { root: string; dir: string } {
+function store(
+  manifest: string | Buffer,
+  files: Record<string, string | Buffer> = {},
+): { root: string; dir: string } {
   const root = scratchDir('aof-hostile-')
   const dir = path.join(root, 'store')
   fs.mkdirSync(dir)
   fs.writeFileSync(path.join(root, 'outside'), 'not the store\n')
-  fs.writeFileSync(path.join(dir, BASE), '{"type":"@@aof/SNAPSHOT","payload":{"n":1},"meta":{"version":0}}\n')
+  fs.writeFileSync(
+    path.join(dir, BASE),
+    '{"type":"@@aof/SNAPSHOT","payload":{"n":1},"meta":{"version":0}}\n',
+  )
   fs.writeFileSync(path.join(dir, INCR), '{"n":2}\n{"n":3}\n')
   fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine\n')
-  for (const [name, data] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), data)
+  for (const [name, data] of Object.entries(files))
+    fs.writeFileSync(path.join(dir, name), data)
   fs.writeFileSync(path.join(dir, MANIFEST), manifest)
   return { root, dir }
 }
@@ -89,23 +103,66 @@ const refused = (dir: string, root: string, code = 'AOF_MANIFEST_INVALID') => {
 
 describe('hostile manifests are refused with AOF_MANIFEST_INVALID and change nothing', () => {
   const cases: [string, string | Buffer][] = [
-    ['a relative path out of the store', 'file ../../etc/passwd seq 1 type i\n'],
-    ['a path out of the store as history (would be deleted)', `file ${INCR} seq 1 type i\nfile ../outside seq 1 type h\n`],
+    [
+      'a relative path out of the store',
+      'file ../../etc/passwd seq 1 type i\n',
+    ],
+    [
+      'a path out of the store as history (would be deleted)',
+      `file ${INCR} seq 1 type i\nfile ../outside seq 1 type h\n`,
+    ],
     ['an absolute path', 'file /etc/passwd seq 1 type i\n'],
-    ['a separator hidden in a quoted escape', 'file "..\\x2foutside" seq 1 type i\n'],
+    [
+      'a separator hidden in a quoted escape',
+      'file "..\\x2foutside" seq 1 type i\n',
+    ],
     ['the parent directory as incr', 'file .. seq 1 type i\n'],
-    ['the store directory as base', `file . seq 1 type b\nfile ${INCR} seq 1 type i\n`],
-    ['the parent directory as history', `file ${INCR} seq 1 type i\nfile .. seq 1 type h\n`],
+    [
+      'the store directory as base',
+      `file . seq 1 type b\nfile ${INCR} seq 1 type i\n`,
+    ],
+    [
+      'the parent directory as history',
+      `file ${INCR} seq 1 type i\nfile .. seq 1 type h\n`,
+    ],
     ['a NUL byte in a name', 'file "a\\x00b" seq 1 type i\n'],
-    ['a NUL byte in a history name', `file ${INCR} seq 1 type i\nfile "a\\x00b" seq 1 type h\n`],
-    ['the manifest itself as the incr file (appends would go into it)', `file ${MANIFEST} seq 1 type i\n`],
-    ['the lock file as history (the lock would be deleted while held)', `file ${INCR} seq 1 type i\nfile aof.lock seq 1 type h\n`],
-    ['the base also listed as history (the base would be deleted)', `file ${BASE} seq 1 type b\nfile ${BASE} seq 1 type h\nfile ${INCR} seq 1 type i\n`],
-    ['one incr file listed twice (its records would load twice)', `file ${INCR} seq 1 type i\nfile ${INCR} seq 2 type i\n`],
-    ["a user's file as history (it would be deleted)", `file ${INCR} seq 1 type i\nfile notes.txt seq 1 type h\n`],
+    [
+      'a NUL byte in a history name',
+      `file ${INCR} seq 1 type i\nfile "a\\x00b" seq 1 type h\n`,
+    ],
+    [
+      'the manifest itself as the incr file (appends would go into it)',
+      `file ${MANIFEST} seq 1 type i\n`,
+    ],
+    [
+      'the lock file as history (the lock would be deleted while held)',
+      `file ${INCR} seq 1 type i\nfile aof.lock seq 1 type h\n`,
+    ],
+    [
+      'the base also listed as history (the base would be deleted)',
+      `file ${BASE} seq 1 type b\nfile ${BASE} seq 1 type h\nfile ${INCR} seq 1 type i\n`,
+    ],
+    [
+      'one incr file listed twice (its records would load twice)',
+      `file ${INCR} seq 1 type i\nfile ${INCR} seq 2 type i\n`,
+    ],
+    [
+      "a user's file as history (it would be deleted)",
+      `file ${INCR} seq 1 type i\nfile notes.txt seq 1 type h\n`,
+    ],
     ['a line over 1024 bytes', `file ${'a'.repeat(2000)} seq 1 type i\n`],
-    ['binary garbage', Buffer.from(Array.from({ length: 4096 }, (_, k) => (k * 131 + 7) % 256))],
-    ['invalid UTF-8 in a name', Buffer.concat([Buffer.from('file '), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from(' seq 1 type i\n')])],
+    [
+      'binary garbage',
+      Buffer.from(Array.from({ length: 4096 }, (_, k) => (k * 131 + 7) % 256)),
+    ],
+    [
+      'invalid UTF-8 in a name',
+      Buffer.concat([
+        Buffer.from('file '),
+        Buffer.from([0xc3, 0x28, 0xff]),
+        Buffer.from(' seq 1 type i\n'),
+      ]),
+    ],
     ['a seq beyond 2^53', `file ${INCR} seq 99999999999999999999 type i\n`],
   ]
   it.each(cases)('%s', (_what, manifest) => {
@@ -120,8 +177,13 @@ describe('hostile manifests are refused with AOF_MANIFEST_INVALID and change not
   })
 
   it('a symbolic link to a file outside the store (appends and tail cuts would land there)', () => {
-    const { root, dir } = store(`file ${BASE} seq 1 type b\nfile link.aof seq 2 type i\n`)
-    fs.writeFileSync(path.join(root, 'outside'), '{"n":2}\nno newline at the end')
+    const { root, dir } = store(
+      `file ${BASE} seq 1 type b\nfile link.aof seq 2 type i\n`,
+    )
+    fs.writeFileSync(
+      path.join(root, 'outside'),
+      '{"n":2}\nno newline at the end',
+    )
     fs.symlinkSync(path.join(root, 'outside'), path.join(dir, 'link.aof'))
     refused(dir, root)
   })
@@ -135,12 +197,16 @@ describe('hostile manifests are refused with AOF_MANIFEST_INVALID and change not
     if (r.ok) expect(r.records).toHaveLength(1)
     else expect(r.code).toBe('AOF_MANIFEST_INVALID')
     expect(fs.readFileSync(path.join(dir, INCR), 'utf8')).toBe(before)
-    expect(fs.readFileSync(path.join(root, 'outside'), 'utf8')).toBe('not the store\n')
+    expect(fs.readFileSync(path.join(root, 'outside'), 'utf8')).toBe(
+      'not the store\n',
+    )
   })
 
   it('a 10 MB manifest of comments around a valid line loads', () => {
     const comments = `#${'c'.repeat(1000)}\n`.repeat(10_000)
-    const { dir } = store(`${comments}file ${BASE} seq 1 type b\n${comments}file ${INCR} seq 1 type i\n`)
+    const { dir } = store(
+      `${comments}file ${BASE} seq 1 type b\n${comments}file ${INCR} seq 1 type i\n`,
+    )
     const r = load(dir)
     expect(r).toMatchObject({ ok: true })
     expect((r as { records: unknown[] }).records).toHaveLength(3)
@@ -155,38 +221,78 @@ describe('hostile logs load correctly or end in AofError, never change data they
     const big = JSON.stringify({ n: 4, text: 'x'.repeat(20 * 1024 * 1024) })
     const { dir } = store(manifest, { [INCR]: `${good}${big}\n` })
     const r = load(dir)
-    expect(r.ok && (r.records[3] as { text: string }).text.length).toBe(20 * 1024 * 1024)
+    expect(r.ok && (r.records[3] as { text: string }).text.length).toBe(
+      20 * 1024 * 1024,
+    )
   })
 
   const corrupt: [string, string | Buffer][] = [
-    ['a huge garbage line in the middle', `${good}${'g'.repeat(5 * 1024 * 1024)}\n{"n":4}\n`],
-    ['binary garbage in the middle', Buffer.concat([Buffer.from(good), Buffer.from(Array.from({ length: 3000 }, (_, k) => 1 + ((k * 97) % 255)).filter((b) => b !== 10)), Buffer.from('\n{"n":4}\n')])],
-    ['invalid UTF-8 in the middle', Buffer.concat([Buffer.from('{"n":2}\n{"s":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}\n{"n":4}\n')])],
+    [
+      'a huge garbage line in the middle',
+      `${good}${'g'.repeat(5 * 1024 * 1024)}\n{"n":4}\n`,
+    ],
+    [
+      'binary garbage in the middle',
+      Buffer.concat([
+        Buffer.from(good),
+        Buffer.from(
+          Array.from({ length: 3000 }, (_, k) => 1 + ((k * 97) % 255)).filter(
+            (b) => b !== 10,
+          ),
+        ),
+        Buffer.from('\n{"n":4}\n'),
+      ]),
+    ],
+    [
+      'invalid UTF-8 in the middle',
+      Buffer.concat([
+        Buffer.from('{"n":2}\n{"s":"'),
+        Buffer.from([0xed, 0xa0, 0x80]),
+        Buffer.from('"}\n{"n":4}\n'),
+      ]),
+    ],
     ['a line that is not JSON in the middle', `${good}{"n":\n{"n":4}\n`],
   ]
-  it.each(corrupt)('%s: AOF_CORRUPT naming the line, nothing changed', (_what, incr) => {
-    const { root, dir } = store(manifest, { [INCR]: incr })
-    const before = hashes(root)
-    expect(check(dir)).toBe('AOF_CORRUPT')
-    const r = load(dir)
-    expect(r).toMatchObject({ ok: false, code: 'AOF_CORRUPT', message: expect.stringContaining(INCR) })
-    expect(hashes(root)).toEqual(before)
-  })
+  it.each(corrupt)(
+    '%s: AOF_CORRUPT naming the line, nothing changed',
+    (_what, incr) => {
+      const { root, dir } = store(manifest, { [INCR]: incr })
+      const before = hashes(root)
+      expect(check(dir)).toBe('AOF_CORRUPT')
+      const r = load(dir)
+      expect(r).toMatchObject({
+        ok: false,
+        code: 'AOF_CORRUPT',
+        message: expect.stringContaining(INCR),
+      })
+      expect(hashes(root)).toEqual(before)
+    },
+  )
 
   it('NUL bytes in a file that is not the last: AOF_CORRUPT, nothing changed', () => {
-    const { root, dir } = store(manifest, { [BASE]: '{"type":"@@aof/SNAPSHOT","payload":{"n":1},"meta":{"version":0}}\n\0\0\0\0\n' })
+    const { root, dir } = store(manifest, {
+      [BASE]:
+        '{"type":"@@aof/SNAPSHOT","payload":{"n":1},"meta":{"version":0}}\n\0\0\0\0\n',
+    })
     const before = hashes(root)
     expect(load(dir)).toMatchObject({ ok: false, code: 'AOF_CORRUPT' })
     expect(hashes(root)).toEqual(before)
   })
 
   it('NUL bytes and a garbage tail in the last file: cut as a torn tail (documented), records before kept', () => {
-    for (const tail of ['\0\0\0\0\0\0{"n":9}\n', '{"n":4', 'g'.repeat(3 * 1024 * 1024)]) {
+    for (const tail of [
+      '\0\0\0\0\0\0{"n":9}\n',
+      '{"n":4',
+      'g'.repeat(3 * 1024 * 1024),
+    ]) {
       const { dir } = store(manifest, { [INCR]: good + tail })
       expect(check(dir)).toBe('AOF_TRUNCATED')
       const r = load(dir)
       expect(r).toMatchObject({ ok: true })
-      expect((r as { records: unknown[] }).records.slice(1)).toEqual([{ n: 2 }, { n: 3 }])
+      expect((r as { records: unknown[] }).records.slice(1)).toEqual([
+        { n: 2 },
+        { n: 3 },
+      ])
       expect(fs.readFileSync(path.join(dir, INCR), 'utf8')).toBe(good)
     }
   })
@@ -194,7 +300,9 @@ describe('hostile logs load correctly or end in AofError, never change data they
   it('100k nested arrays in a record: loads (JSON.parse does not recurse) and survives a rewrite', async () => {
     const depth = 100_000
     const deep = '['.repeat(depth) + ']'.repeat(depth)
-    const { dir } = store(manifest, { [INCR]: `${good}{"n":4,"deep":${deep}}\n` })
+    const { dir } = store(manifest, {
+      [INCR]: `${good}{"n":4,"deep":${deep}}\n`,
+    })
     // Measured by walking: a deep-equality assertion would itself overflow the stack.
     const levels = (v: unknown) => {
       let n = 0
@@ -205,11 +313,16 @@ describe('hostile logs load correctly or end in AofError, never change data they
     const records = [...aof.records()]
     expect(levels((records[3] as { deep: unknown }).deep)).toBe(depth - 1)
     // A rewrite serializes the state without recursion, so a deep state can be compacted.
-    await aof.rewrite({ type: '@@aof/SNAPSHOT', payload: records[3], meta: { version: 0 } })
+    await aof.rewrite({
+      type: '@@aof/SNAPSHOT',
+      payload: records[3],
+      meta: { version: 0 },
+    })
     aof.closeSync()
     const again = load(dir)
     expect(again.ok).toBe(true)
-    const only = (again as { records: { payload: { deep: unknown } }[] }).records
+    const only = (again as { records: { payload: { deep: unknown } }[] })
+      .records
     expect(only).toHaveLength(1)
     expect(levels(only[0]!.payload.deep)).toBe(depth - 1)
   })
@@ -219,51 +332,123 @@ describe('hostile logs load correctly or end in AofError, never change data they
     let deep: unknown[] = []
     for (let k = 0; k < 1_000_000; k++) deep = [deep]
     const aof = openAof({ dir })
-    expect(() => aof.append({ deep })).toThrow(expect.objectContaining({ code: 'AOF_NOT_SERIALIZABLE' }))
+    expect(() => aof.append({ deep })).toThrow(
+      expect.objectContaining({ code: 'AOF_NOT_SERIALIZABLE' }),
+    )
     aof.closeSync()
   })
 })
 
 describe('hostile records reaching the adapters', () => {
-  const logOf = (records: unknown[]) => records.map((r) => JSON.stringify(r) + '\n').join('')
+  const logOf = (records: unknown[]) =>
+    records.map((r) => JSON.stringify(r) + '\n').join('')
 
   it('Redux: records that are not actions are AOF_CORRUPT; the files are untouched and the lock released', async () => {
     const { createStore, applyMiddleware } = await reduxLib()
     for (const bad of [42, null, 'text', [1, 2], { notype: 1 }]) {
-      const { root, dir } = store(`file ${INCR} seq 1 type i\n`, { [INCR]: logOf([{ type: 'a' }, bad]) })
+      const { root, dir } = store(`file ${INCR} seq 1 type i\n`, {
+        [INCR]: logOf([{ type: 'a' }, bad]),
+      })
       const before = hashes(root)
       const reducer = (s: number = 0) => s + 1
-      expect(() => createStore(withAof(reducer), applyMiddleware(aofPersist({ dir })))).toThrow(expect.objectContaining({ code: 'AOF_CORRUPT' }))
+      expect(() =>
+        createStore(withAof(reducer), applyMiddleware(aofPersist({ dir }))),
+      ).toThrow(expect.objectContaining({ code: 'AOF_CORRUPT' }))
       expect(hashes(root)).toEqual(before)
     }
   })
 
   it('Zustand: patches that do not apply, or aim at __proto__, are AOF_CORRUPT or harmless; no prototype is polluted', async () => {
     const { createStore } = await zustandLib()
-    const snapshot = { type: '@@aof/SNAPSHOT', payload: { items: [] }, meta: { version: 0 } }
+    const snapshot = {
+      type: '@@aof/SNAPSHOT',
+      payload: { items: [] },
+      meta: { version: 0 },
+    }
     const hostile: [string, unknown[]][] = [
       ['a record that is not a patch record', [snapshot, 42]],
-      ['a patch into a missing parent', [snapshot, { type: 'x', patches: [{ op: 'add', path: ['a', 'b', 'c'], value: 1 }] }]],
-      ['an array length of 2^32', [snapshot, { type: 'x', patches: [{ op: 'replace', path: ['items', 'length'], value: 2 ** 32 }] }]],
-      ['an index that is not a number', [snapshot, { type: 'x', patches: [{ op: 'add', path: ['items', 'x'], value: 1 }] }]],
-      ['a patch setting __proto__', [snapshot, { type: 'x', patches: [{ op: 'add', path: ['__proto__', 'polluted'], value: 1 }] }]],
-      ['a patch setting constructor.prototype', [snapshot, { type: 'x', patches: [{ op: 'add', path: ['constructor', 'prototype', 'polluted'], value: 1 }] }]],
+      [
+        'a patch into a missing parent',
+        [
+          snapshot,
+          {
+            type: 'x',
+            patches: [{ op: 'add', path: ['a', 'b', 'c'], value: 1 }],
+          },
+        ],
+      ],
+      [
+        'an array length of 2^32',
+        [
+          snapshot,
+          {
+            type: 'x',
+            patches: [
+              { op: 'replace', path: ['items', 'length'], value: 2 ** 32 },
+            ],
+          },
+        ],
+      ],
+      [
+        'an index that is not a number',
+        [
+          snapshot,
+          {
+            type: 'x',
+            patches: [{ op: 'add', path: ['items', 'x'], value: 1 }],
+          },
+        ],
+      ],
+      [
+        'a patch setting __proto__',
+        [
+          snapshot,
+          {
+            type: 'x',
+            patches: [{ op: 'add', path: ['__proto__', 'polluted'], value: 1 }],
+          },
+        ],
+      ],
+      [
+        'a patch setting constructor.prototype',
+        [
+          snapshot,
+          {
+            type: 'x',
+            patches: [
+              {
+                op: 'add',
+                path: ['constructor', 'prototype', 'polluted'],
+                value: 1,
+              },
+            ],
+          },
+        ],
+      ],
     ]
     for (const [what, records] of hostile) {
-      const { root, dir } = store(`file ${INCR} seq 1 type i\n`, { [INCR]: logOf(records) })
+      const { root, dir } = store(`file ${INCR} seq 1 type i\n`, {
+        [INCR]: logOf(records),
+      })
       const before = hashes(root)
       let outcome = 'loaded'
       try {
-        const s = createStore(zustandAof(() => ({ items: [] as unknown[] }), { dir }))
+        const s = createStore(
+          zustandAof(() => ({ items: [] as unknown[] }), { dir }),
+        )
         await s.aof.close()
       } catch (err) {
-        if (!(err instanceof AofError)) throw new Error(`${what}: ${String(err)}`)
+        if (!(err instanceof AofError))
+          throw new Error(`${what}: ${String(err)}`)
         outcome = err.code
         expect(hashes(root), what).toEqual(before)
       }
       expect(['loaded', 'AOF_CORRUPT'], what).toContain(outcome)
       expect(({} as Record<string, unknown>).polluted, what).toBeUndefined()
-      expect((Object.prototype as Record<string, unknown>).polluted, what).toBeUndefined()
+      expect(
+        (Object.prototype as Record<string, unknown>).polluted,
+        what,
+      ).toBeUndefined()
     }
   })
 })

@@ -14,7 +14,8 @@ const results: ChainResult[] = []
 beforeAll(() => requireBuilt('core', 'redux', 'zustand'))
 
 afterAll(() => {
-  const sum = (k: keyof ChainResult) => results.reduce((n, r) => n + (r[k] as number), 0)
+  const sum = (k: keyof ChainResult) =>
+    results.reduce((n, r) => n + (r[k] as number), 0)
   tally('SIGKILL (fast subset)', {
     chains: results.length,
     kills: sum('kills'),
@@ -27,24 +28,44 @@ afterAll(() => {
   })
 })
 
-describe.concurrent.each(kinds)('%s, killed with SIGKILL and restarted', (kind) => {
-  policies.forEach((policy, p) => {
-    modes.forEach((mode, m) => {
-      const during = mode === 'burst' ? 'bursts of appends' : 'manual and automatic rewrites'
-      const promise = policy === 'always' ? ', including every action acknowledged before the kill' : ''
-      it(`${policy}, during ${during}: every restart holds a prefix of the actions${promise}`, { timeout: 120_000 }, async () => {
-        const seed = SEED + kinds.indexOf(kind) * 100 + p * 10 + m
-        const r = await runChain({ kind, policy, mode, seed, dir: scratchDir('aof-kill-'), kills: KILLS })
-        results.push(r)
-        expect(r.failures).toEqual([])
-        expect(r.kills).toBe(KILLS)
-        expect(r.restarts).toBeGreaterThanOrEqual(2)
-        // The kills happened while actions were being appended, not before the first one.
-        expect(r.maxN).toBeGreaterThan(0)
+describe.concurrent.each(kinds)(
+  '%s, killed with SIGKILL and restarted',
+  (kind) => {
+    policies.forEach((policy, p) => {
+      modes.forEach((mode, m) => {
+        const during =
+          mode === 'burst'
+            ? 'bursts of appends'
+            : 'manual and automatic rewrites'
+        const promise =
+          policy === 'always'
+            ? ', including every action acknowledged before the kill'
+            : ''
+        it(
+          `${policy}, during ${during}: every restart holds a prefix of the actions${promise}`,
+          { timeout: 120_000 },
+          async () => {
+            const seed = SEED + kinds.indexOf(kind) * 100 + p * 10 + m
+            const r = await runChain({
+              kind,
+              policy,
+              mode,
+              seed,
+              dir: scratchDir('aof-kill-'),
+              kills: KILLS,
+            })
+            results.push(r)
+            expect(r.failures).toEqual([])
+            expect(r.kills).toBe(KILLS)
+            expect(r.restarts).toBeGreaterThanOrEqual(2)
+            // The kills happened while actions were being appended, not before the first one.
+            expect(r.maxN).toBeGreaterThan(0)
+          },
+        )
       })
     })
-  })
-})
+  },
+)
 
 describe('kill points', () => {
   it('some kills landed inside rewrites and inside manifest switches', () => {

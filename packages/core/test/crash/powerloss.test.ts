@@ -14,12 +14,16 @@ import { explore, recordTrace, type ExploreResult } from './lib/crashstates.mjs'
 requireBuilt('core')
 
 /** States per crash point above which they are sampled instead of enumerated. */
-const CAP = { drop: Number(process.env.AOF_CRASH_CAP_DROP ?? 64), reorder: Number(process.env.AOF_CRASH_CAP_REORDER ?? 12) }
+const CAP = {
+  drop: Number(process.env.AOF_CRASH_CAP_DROP ?? 64),
+  reorder: Number(process.env.AOF_CRASH_CAP_REORDER ?? 12),
+}
 const PAD = Number(process.env.AOF_CRASH_PAD ?? 1000)
 const policies = ['always', 'everysec', 'no'] as const
 const workloads = {
   append: 'an append sequence (bursts, a batch, flush, close and reopen)',
-  rewrite: 'a manual rewrite and a rewriteSync, with appends landing during the rewrite',
+  rewrite:
+    'a manual rewrite and a rewriteSync, with appends landing during the rewrite',
   auto: 'automatic rewrites, with appends landing during them',
 } as const
 const totals: (ExploreResult & { trace: string })[] = []
@@ -27,7 +31,10 @@ const totals: (ExploreResult & { trace: string })[] = []
 afterAll(() => {
   for (const mode of ['drop', 'reorder'] as const) {
     const rs = totals.filter((r) => r.mode === mode)
-    const sum = (k: 'points' | 'exhaustivePoints' | 'sampledPoints' | 'states' | 'distinct') => rs.reduce((n, r) => n + r[k], 0)
+    const sum = (
+      k:
+        'points' | 'exhaustivePoints' | 'sampledPoints' | 'states' | 'distinct',
+    ) => rs.reduce((n, r) => n + r[k], 0)
     tally(`power loss, ${mode}`, {
       traces: rs.length,
       crashPoints: sum('points'),
@@ -40,25 +47,51 @@ afterAll(() => {
   }
 })
 
-describe.each(Object.keys(workloads) as (keyof typeof workloads)[])('power loss during %s', (workload) => {
-  policies.forEach((policy, p) => {
-    it(`${policy}: ${workloads[workload]} loads as a prefix holding every durable record, at every crash point`, { timeout: 120_000 }, () => {
-      const base = scratchDir('aof-power-', true)
-      const dir = path.join(base, 'store')
-      const seed = SEED + p
-      const ops = recordTrace({ dir, traceFile: path.join(base, 'trace.jsonl'), policy, workload, seed, pad: PAD })
-      for (const mode of ['drop', 'reorder'] as const) {
-        const r = explore({ core, ops, dir, mode, cap: CAP[mode], seed, scratch: scratchDir('aof-states-', true) })
-        totals.push({ ...r, trace: `${workload}/${policy}` })
-        expect(r.failures).toEqual([])
-        expect(r.points).toBeGreaterThan(10)
-        // Some states must differ from the plain process-crash state, or nothing was tested.
-        expect(r.distinct).toBeGreaterThan(r.points / 2)
-      }
-      if (workload !== 'append') {
-        // The trace really holds a rewrite: a base renamed into place and the manifest switched.
-        expect(ops.some((o) => o.op === 'rename' && /\.base\.aof$/.test(String(o.to)))).toBe(true)
-      }
+describe.each(Object.keys(workloads) as (keyof typeof workloads)[])(
+  'power loss during %s',
+  (workload) => {
+    policies.forEach((policy, p) => {
+      it(
+        `${policy}: ${workloads[workload]} loads as a prefix holding every durable record, at every crash point`,
+        { timeout: 120_000 },
+        () => {
+          const base = scratchDir('aof-power-', true)
+          const dir = path.join(base, 'store')
+          const seed = SEED + p
+          const ops = recordTrace({
+            dir,
+            traceFile: path.join(base, 'trace.jsonl'),
+            policy,
+            workload,
+            seed,
+            pad: PAD,
+          })
+          for (const mode of ['drop', 'reorder'] as const) {
+            const r = explore({
+              core,
+              ops,
+              dir,
+              mode,
+              cap: CAP[mode],
+              seed,
+              scratch: scratchDir('aof-states-', true),
+            })
+            totals.push({ ...r, trace: `${workload}/${policy}` })
+            expect(r.failures).toEqual([])
+            expect(r.points).toBeGreaterThan(10)
+            // Some states must differ from the plain process-crash state, or nothing was tested.
+            expect(r.distinct).toBeGreaterThan(r.points / 2)
+          }
+          if (workload !== 'append') {
+            // The trace really holds a rewrite: a base renamed into place and the manifest switched.
+            expect(
+              ops.some(
+                (o) => o.op === 'rename' && /\.base\.aof$/.test(String(o.to)),
+              ),
+            ).toBe(true)
+          }
+        },
+      )
     })
-  })
-})
+  },
+)

@@ -32,13 +32,25 @@ const MANIFEST = 'appendonly.aof.manifest'
 const isLock = (name) => name === 'aof.lock' || name.startsWith('aof.lock.')
 
 /** Runs a traced workload in a child process and returns its ops (write data as Buffers). */
-export function recordTrace({ dir, traceFile, policy, workload, seed, pad = 0 }) {
+export function recordTrace({
+  dir,
+  traceFile,
+  policy,
+  workload,
+  seed,
+  pad = 0,
+}) {
   const r = spawnSync(process.execPath, [TRACE_CHILD], {
-    env: { ...process.env, AOF_TRACE: JSON.stringify({ dir, policy, workload, seed, pad }), AOF_TRACE_FILE: traceFile },
+    env: {
+      ...process.env,
+      AOF_TRACE: JSON.stringify({ dir, policy, workload, seed, pad }),
+      AOF_TRACE_FILE: traceFile,
+    },
     encoding: 'utf8',
     timeout: 60_000,
   })
-  if (r.status !== 0) throw new Error(`trace child failed (${r.status} ${r.signal}): ${r.stderr}`)
+  if (r.status !== 0)
+    throw new Error(`trace child failed (${r.status} ${r.signal}): ${r.stderr}`)
   return fs
     .readFileSync(traceFile, 'utf8')
     .split('\n')
@@ -70,7 +82,8 @@ function contentOf(ops, choose = null) {
     }
     const c = choose ? choose(k) : 1
     if (c === 0) continue
-    const data = c === 2 ? op.data.subarray(0, Math.ceil(op.data.length / 2)) : op.data
+    const data =
+      c === 2 ? op.data.subarray(0, Math.ceil(op.data.length / 2)) : op.data
     ensure(op.off + data.length)
     data.copy(buf, op.off)
     len = Math.max(len, op.off + data.length)
@@ -94,7 +107,8 @@ const parentOf = (name) => {
 
 /** Applies a name op to a name -> inode map. */
 function applyNs(map, op) {
-  if (op.kind === 'create' || op.kind === 'link' || op.kind === 'mkdir') map.set(op.name, op.ino)
+  if (op.kind === 'create' || op.kind === 'link' || op.kind === 'mkdir')
+    map.set(op.name, op.ino)
   else if (op.kind === 'rename') {
     if (map.get(op.from) === op.ino) map.delete(op.from)
     map.set(op.to, op.ino)
@@ -153,7 +167,12 @@ export function* crashPoints(ops, root) {
         break
       }
       case 'write':
-        inodes[fdIno.get(op.fd)].ops.push({ seq, kind: 'w', off: op.off, data: op.data })
+        inodes[fdIno.get(op.fd)].ops.push({
+          seq,
+          kind: 'w',
+          off: op.off,
+          data: op.data,
+        })
         break
       case 'fsync': {
         const ino = fdIno.get(op.fd)
@@ -167,22 +186,29 @@ export function* crashPoints(ops, root) {
         inodes[fdIno.get(op.fd)].ops.push({ seq, kind: 't', len: op.len })
         break
       case 'trunc':
-        inodes[names.get(nameOf(op.path))].ops.push({ seq, kind: 't', len: op.len })
+        inodes[names.get(nameOf(op.path))].ops.push({
+          seq,
+          kind: 't',
+          len: op.len,
+        })
         break
       case 'rename': {
         const from = nameOf(op.from)
         const to = nameOf(op.to)
-        if (parentOf(from) !== parentOf(to)) throw new Error(`rename across directories: ${from} -> ${to}`)
+        if (parentOf(from) !== parentOf(to))
+          throw new Error(`rename across directories: ${from} -> ${to}`)
         const ino = names.get(from)
         nsOp({ seq, kind: 'rename', from, to, ino })
         names.delete(from)
         names.set(to, ino)
-        if (path.basename(to) === MANIFEST) manifests.add(hash(contentOf(inodes[ino].ops)))
+        if (path.basename(to) === MANIFEST)
+          manifests.add(hash(contentOf(inodes[ino].ops)))
         break
       }
       case 'unlink': {
         const name = nameOf(op.path)
-        if (!names.has(name)) throw new Error(`trace unlinks ${name}, which does not exist`)
+        if (!names.has(name))
+          throw new Error(`trace unlinks ${name}, which does not exist`)
         nsOp({ seq, kind: 'unlink', name, ino: names.get(name) })
         names.delete(name)
         break
@@ -203,7 +229,10 @@ export function* crashPoints(ops, root) {
       if (o.seq < (dirUpto.get(o.parent) ?? 0)) applyNs(durableNames, o)
       else pendingNs.push(o)
     }
-    const snapshot = inodes.map((ino) => ({ ops: ino.ops.slice(), syncUpto: ino.syncUpto }))
+    const snapshot = inodes.map((ino) => ({
+      ops: ino.ops.slice(),
+      syncUpto: ino.syncUpto,
+    }))
     yield {
       index,
       op,
@@ -211,7 +240,8 @@ export function* crashPoints(ops, root) {
       issued,
       manifests,
       pendingNames: pendingNs.length,
-      states: (mode, cap, rng) => statesAt(snapshot, durableNames, pendingNs, mode, cap, rng),
+      states: (mode, cap, rng) =>
+        statesAt(snapshot, durableNames, pendingNs, mode, cap, rng),
     }
   }
 }
@@ -219,7 +249,11 @@ export function* crashPoints(ops, root) {
 /** Yields the crash states of one point; `exhaustive` on the generator's return value. */
 function* statesAt(inodes, durableNames, pendingNs, mode, cap, rng) {
   // Which inodes can be reached at all: any name op, durable or pending, may point at them.
-  const reachable = new Set([...durableNames.values(), ...pendingNs.map((o) => o.ino)].filter((i) => i !== DIR))
+  const reachable = new Set(
+    [...durableNames.values(), ...pendingNs.map((o) => o.ino)].filter(
+      (i) => i !== DIR,
+    ),
+  )
   const durable = new Map()
   const files = []
   for (const ino of reachable) {
@@ -229,8 +263,17 @@ function* statesAt(inodes, durableNames, pendingNs, mode, cap, rng) {
     durable.set(ino, contentOf(d))
     if (mode === 'reorder' && pending.length > 0) {
       const base = durable.get(ino)
-      const sizes = [...new Set([base.length, ...pending.map((_, k) => contentOf([...d, ...pending.slice(0, k + 1)]).length)])]
-      const writes = pending.map((o, k) => (o.kind === 'w' ? k : -1)).filter((k) => k >= 0)
+      const sizes = [
+        ...new Set([
+          base.length,
+          ...pending.map(
+            (_, k) => contentOf([...d, ...pending.slice(0, k + 1)]).length,
+          ),
+        ]),
+      ]
+      const writes = pending
+        .map((o, k) => (o.kind === 'w' ? k : -1))
+        .filter((k) => k >= 0)
       files.push({ ino, d, pending, sizes, writes })
     }
   }
@@ -251,20 +294,24 @@ function* statesAt(inodes, durableNames, pendingNs, mode, cap, rng) {
       const choice = new Map()
       for (const k of f.writes) choice.set(k, digits[at++])
       const size = digits[at++]
-      let buf = contentOf([...f.d, ...f.pending], (k) => (k < f.d.length ? 1 : (choice.get(k - f.d.length) ?? 1)))
+      let buf = contentOf([...f.d, ...f.pending], (k) =>
+        k < f.d.length ? 1 : (choice.get(k - f.d.length) ?? 1),
+      )
       if (size > 0) buf = resize(buf, f.sizes[size - 1])
       content.set(f.ino, buf)
     }
     // A name exists only when every directory above it does.
     const visible = (name) => {
-      for (let d = parentOf(name); d !== ''; d = parentOf(d)) if (map.get(d) !== DIR) return false
+      for (let d = parentOf(name); d !== ''; d = parentOf(d))
+        if (map.get(d) !== DIR) return false
       return true
     }
     const out = { files: new Map(), dirs: [] }
     for (const [name, ino] of map) {
       if (!visible(name)) continue
       if (ino === DIR) out.dirs.push(name)
-      else if (!isLock(path.basename(name))) out.files.set(name, content.get(ino))
+      else if (!isLock(path.basename(name)))
+        out.files.set(name, content.get(ino))
     }
     return out
   }
@@ -286,7 +333,10 @@ function* statesAt(inodes, durableNames, pendingNs, mode, cap, rng) {
     radix.map((r, k) => (k < pendingNs.length ? 1 : r === 3 ? 0 : r - 1)), // sizes did, data did not: zeros
   ]
   for (let s = 0; s < cap; s++) {
-    const digits = s < extremes.length ? extremes[s] : radix.map((r) => Math.floor(rng.next() * r))
+    const digits =
+      s < extremes.length
+        ? extremes[s]
+        : radix.map((r) => Math.floor(rng.next() * r))
     const key = digits.join(',')
     if (seen.has(key)) continue
     seen.add(key)
@@ -303,13 +353,17 @@ function* statesAt(inodes, durableNames, pendingNs, mode, cap, rng) {
  */
 export function checkState(core, at, state, point, seed, store) {
   fs.mkdirSync(at, { recursive: true })
-  for (const d of state.dirs) fs.mkdirSync(path.join(at, d), { recursive: true })
+  for (const d of state.dirs)
+    fs.mkdirSync(path.join(at, d), { recursive: true })
   for (const [name, buf] of state.files) {
     fs.mkdirSync(path.join(at, parentOf(name)), { recursive: true })
     fs.writeFileSync(path.join(at, name), buf)
   }
   const manifest = state.files.get(path.join(store, MANIFEST))
-  if (manifest && !point.manifests.has(createHash('sha1').update(manifest).digest('hex'))) {
+  if (
+    manifest &&
+    !point.manifests.has(createHash('sha1').update(manifest).digest('hex'))
+  ) {
     return `the manifest is not one that was written whole: ${JSON.stringify(manifest.toString('latin1'))}`
   }
   let aof
@@ -334,15 +388,19 @@ export function checkState(core, at, state, point, seed, store) {
   }
   const why = prefixError(seed, state2)
   if (why) return why
-  if (state2.n < point.floor) return `loaded ${state2.n} records, but ${point.floor} were durable (acknowledged) at this point${state.dirs.includes(store) ? '' : ' (the store directory itself is gone)'}`
-  if (state2.n > point.issued) return `loaded ${state2.n} records, but only ${point.issued} were appended`
+  if (state2.n < point.floor)
+    return `loaded ${state2.n} records, but ${point.floor} were durable (acknowledged) at this point${state.dirs.includes(store) ? '' : ' (the store directory itself is gone)'}`
+  if (state2.n > point.issued)
+    return `loaded ${state2.n} records, but only ${point.issued} were appended`
   return null
 }
 
 const describeOp = (op, dir) => {
   const rel = (p) => path.relative(dir, p) || '(dir)'
-  if (op.op === 'rename' || op.op === 'link') return `${op.op} ${rel(op.from)} -> ${rel(op.to)}`
-  if (op.op === 'write') return `write ${op.data.length} bytes at ${op.off} of ${rel(op.path)}`
+  if (op.op === 'rename' || op.op === 'link')
+    return `${op.op} ${rel(op.from)} -> ${rel(op.to)}`
+  if (op.op === 'write')
+    return `write ${op.data.length} bytes at ${op.off} of ${rel(op.path)}`
   return `${op.op} ${rel(op.path)}${op.len !== undefined ? ' to ' + op.len : ''}`
 }
 
@@ -350,9 +408,27 @@ const describeOp = (op, dir) => {
  * Builds and checks every crash state of a trace in one mode. Identical states (same names,
  * same bytes) are checked once. Returns counts and failures (at most `maxFailures`).
  */
-export function explore({ core, ops, dir, mode, cap, seed, scratch, maxFailures = 10 }) {
+export function explore({
+  core,
+  ops,
+  dir,
+  mode,
+  cap,
+  seed,
+  scratch,
+  maxFailures = 10,
+}) {
   const rng = prng(seed ^ 0x5bd1e995)
-  const r = { mode, points: 0, exhaustivePoints: 0, sampledPoints: 0, states: 0, distinct: 0, failures: [], opsAtFailure: {} }
+  const r = {
+    mode,
+    points: 0,
+    exhaustivePoints: 0,
+    sampledPoints: 0,
+    states: 0,
+    distinct: 0,
+    failures: [],
+    opsAtFailure: {},
+  }
   const root = path.dirname(path.resolve(dir))
   const store = path.basename(dir)
   const seen = new Set()
@@ -366,7 +442,10 @@ export function explore({ core, ops, dir, mode, cap, seed, scratch, maxFailures 
       r.states++
       const h = createHash('sha1')
       for (const d of [...state.dirs].sort()) h.update(`dir ${d}\0`)
-      for (const name of [...state.files.keys()].sort()) h.update(name + '\0').update(state.files.get(name)).update('\0')
+      for (const name of [...state.files.keys()].sort())
+        h.update(name + '\0')
+          .update(state.files.get(name))
+          .update('\0')
       const key = `${h.digest('hex')}/${point.floor}/${point.issued}`
       if (seen.has(key)) continue
       seen.add(key)
@@ -375,10 +454,15 @@ export function explore({ core, ops, dir, mode, cap, seed, scratch, maxFailures 
       const why = checkState(core, at, state, point, seed, store)
       fs.rmSync(at, { recursive: true, force: true })
       if (why) {
-        const what = describeOp(point.op, root).replace(/\d+ bytes at \d+/, 'bytes')
+        const what = describeOp(point.op, root).replace(
+          /\d+ bytes at \d+/,
+          'bytes',
+        )
         r.opsAtFailure[what] = (r.opsAtFailure[what] ?? 0) + 1
         if (r.opsAtFailure[what] <= 2 && r.failures.length < maxFailures) {
-          r.failures.push(`${mode}: crash after op ${point.op.seq} (${what}), state ${choice} [${[...state.dirs.map((d) => d + '/'), ...state.files.keys()].join(', ')}]: ${why}`)
+          r.failures.push(
+            `${mode}: crash after op ${point.op.seq} (${what}), state ${choice} [${[...state.dirs.map((d) => d + '/'), ...state.files.keys()].join(', ')}]: ${why}`,
+          )
         }
       }
     }

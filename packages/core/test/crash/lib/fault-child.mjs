@@ -15,7 +15,8 @@ const turn = () => new Promise((r) => setImmediate(r))
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 /** Waits for `cond`, polling; gives up after `limitMs` (the parent then sees what was missing). */
 const until = async (cond, limitMs = 15_000) => {
-  for (let waited = 0; !cond() && waited < limitMs; waited += 10) await sleep(10)
+  for (let waited = 0; !cond() && waited < limitMs; waited += 10)
+    await sleep(10)
   return cond()
 }
 const injected = () => {
@@ -26,7 +27,15 @@ const injected = () => {
   }
 }
 
-const report = { errors: [], threw: [], boundary: [], statsDuring: null, flushDuring: null, recovered: false, appended: 0 }
+const report = {
+  errors: [],
+  threw: [],
+  boundary: [],
+  statsDuring: null,
+  flushDuring: null,
+  recovered: false,
+  appended: 0,
+}
 const aof = core.openAof({
   dir: cfg.dir,
   fsync: cfg.policy,
@@ -45,14 +54,20 @@ const incr = () => path.join(cfg.dir, aof.stats().files.at(-1).name)
 /** Where the incr file stands: on a record boundary (every line complete JSON) or not. */
 const look = () => {
   const text = fs.readFileSync(incr(), 'utf8')
-  const whole = text === '' || (text.endsWith('\n') && text.slice(0, -1).split('\n').every((l) => {
-    try {
-      JSON.parse(l)
-      return true
-    } catch {
-      return false
-    }
-  }))
+  const whole =
+    text === '' ||
+    (text.endsWith('\n') &&
+      text
+        .slice(0, -1)
+        .split('\n')
+        .every((l) => {
+          try {
+            JSON.parse(l)
+            return true
+          } catch {
+            return false
+          }
+        }))
   report.boundary.push(whole ? 'whole' : `torn at ${text.length}`)
 }
 
@@ -80,19 +95,33 @@ if (cfg.fault.startsWith('fsync') && cfg.policy === 'no') {
 // few more times, looking at the file after each.
 report.sawFault = await until(() => injected() > before)
 const seen = injected()
-const retried = cfg.policy !== 'always' && (cfg.fault.startsWith('write') || cfg.policy === 'everysec')
+const retried =
+  cfg.policy !== 'always' &&
+  (cfg.fault.startsWith('write') || cfg.policy === 'everysec')
 if (retried) await until(() => injected() >= seen + 2)
 look()
 // A rewrite during the fault fails and leaves the previous files (and no temp files).
 try {
-  await aof.rewrite({ type: '@@aof/SNAPSHOT', payload: { n }, meta: { version: 0 } })
+  await aof.rewrite({
+    type: '@@aof/SNAPSHOT',
+    payload: { n },
+    meta: { version: 0 },
+  })
   report.rewriteDuring = 'ok'
 } catch (e) {
   report.rewriteDuring = e.code
 }
-report.tempFilesAfterRewrite = fs.readdirSync(cfg.dir).filter((f) => f.startsWith('temp-'))
+report.tempFilesAfterRewrite = fs
+  .readdirSync(cfg.dir)
+  .filter((f) => f.startsWith('temp-'))
 const s = aof.stats()
-report.statsDuring = { lastWriteStatus: s.lastWriteStatus, error: s.lastWriteError ? `${s.lastWriteError.code}/${s.lastWriteError.cause?.code}` : null, bufferLength: s.bufferLength }
+report.statsDuring = {
+  lastWriteStatus: s.lastWriteStatus,
+  error: s.lastWriteError
+    ? `${s.lastWriteError.code}/${s.lastWriteError.cause?.code}`
+    : null,
+  bufferLength: s.bufferLength,
+}
 
 // The disk works again.
 fs.rmSync(cfg.ctl)
@@ -100,9 +129,15 @@ if (cfg.policy === 'always') {
   append()
 } else {
   if (cfg.fault.startsWith('fsync') && cfg.policy === 'no') aof.flush()
-  report.recovered = await until(() => aof.stats().lastWriteStatus === 'ok' && aof.stats().bufferLength === 0)
+  report.recovered = await until(
+    () =>
+      aof.stats().lastWriteStatus === 'ok' && aof.stats().bufferLength === 0,
+  )
 }
-report.statsAfter = { lastWriteStatus: aof.stats().lastWriteStatus, bufferLength: aof.stats().bufferLength }
+report.statsAfter = {
+  lastWriteStatus: aof.stats().lastWriteStatus,
+  bufferLength: aof.stats().bufferLength,
+}
 for (let k = 0; k < 5; k++) append()
 aof.flush()
 aof.closeSync()

@@ -36,7 +36,8 @@ export const real = { ...fs, promises: { ...fs.promises } }
 export function patchFs(dir, onOp) {
   const root = path.resolve(dir)
   const under = (p) => {
-    if (typeof p !== 'string' && !(p instanceof URL) && !Buffer.isBuffer(p)) return null
+    if (typeof p !== 'string' && !(p instanceof URL) && !Buffer.isBuffer(p))
+      return null
     const abs = path.resolve(String(p instanceof URL ? p.pathname : p))
     return abs === root || abs.startsWith(root + path.sep) ? abs : null
   }
@@ -67,7 +68,14 @@ export function patchFs(dir, onOp) {
     const fd = real.openSync(p, flags, mode)
     fds.set(fd, { path: abs, append: (f & O_APPEND) !== 0, pos: 0 })
     const dir = real.fstatSync(fd).isDirectory()
-    emit({ op: 'open', fd, path: abs, dir, creat: !existed && (f & O_CREAT) !== 0, trunc: existed && (f & O_TRUNC) !== 0 })
+    emit({
+      op: 'open',
+      fd,
+      path: abs,
+      dir,
+      creat: !existed && (f & O_CREAT) !== 0,
+      trunc: existed && (f & O_TRUNC) !== 0,
+    })
     return fd
   }
 
@@ -91,7 +99,10 @@ export function patchFs(dir, onOp) {
     if (typeof buffer === 'string') {
       // writeSync(fd, string[, position[, encoding]])
       position = typeof rest[0] === 'number' ? rest[0] : null
-      bytes = Buffer.from(buffer, typeof rest[1] === 'string' ? rest[1] : 'utf8')
+      bytes = Buffer.from(
+        buffer,
+        typeof rest[1] === 'string' ? rest[1] : 'utf8',
+      )
     } else {
       const offset = rest[0] ?? 0
       const length = rest[1] ?? buffer.byteLength - offset
@@ -102,7 +113,13 @@ export function patchFs(dir, onOp) {
     const n = real.writeSync(fd, buffer, ...rest)
     const off = position ?? before
     if (position === null) f.pos = off + n
-    emit({ op: 'write', fd, path: f.path, off, data: Buffer.from(bytes.subarray(0, n)) })
+    emit({
+      op: 'write',
+      fd,
+      path: f.path,
+      off,
+      data: Buffer.from(bytes.subarray(0, n)),
+    })
     return n
   }
 
@@ -140,7 +157,8 @@ export function patchFs(dir, onOp) {
         levels.unshift(d)
         if (d === path.resolve(first) || d === path.dirname(d)) break
       }
-      for (const d of levels) if (under(d) && d !== root) emit({ op: 'mkdir', path: d })
+      for (const d of levels)
+        if (under(d) && d !== root) emit({ op: 'mkdir', path: d })
     } else if (abs && opts?.recursive !== true) {
       emit({ op: 'mkdir', path: abs })
     }
@@ -161,7 +179,8 @@ export function patchFs(dir, onOp) {
     const to = under(b)
     real.renameSync(a, b)
     if (from && to) emit({ op: 'rename', from, to })
-    else if (from || to) throw new Error(`fsrec: rename across the store boundary: ${a} -> ${b}`)
+    else if (from || to)
+      throw new Error(`fsrec: rename across the store boundary: ${a} -> ${b}`)
   }
   impl.linkSync = function (a, b) {
     const from = under(a)
@@ -227,13 +246,18 @@ export function patchFs(dir, onOp) {
   }
   // writeFileSync on the store: an open (create, truncate), one write, a close.
   impl.writeFileSync = function (p, data, opts) {
-    if (typeof p === 'number' || !under(p)) return real.writeFileSync(p, data, opts)
+    if (typeof p === 'number' || !under(p))
+      return real.writeFileSync(p, data, opts)
     const o = typeof opts === 'string' ? { encoding: opts } : (opts ?? {})
-    const bytes = typeof data === 'string' ? Buffer.from(data, o.encoding ?? 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+    const bytes =
+      typeof data === 'string'
+        ? Buffer.from(data, o.encoding ?? 'utf8')
+        : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
     const fd = impl.openSync(p, o.flag ?? 'w', o.mode)
     try {
       let done = 0
-      while (done < bytes.length) done += impl.writeSync(fd, bytes, done, bytes.length - done)
+      while (done < bytes.length)
+        done += impl.writeSync(fd, bytes, done, bytes.length - done)
     } finally {
       impl.closeSync(fd)
     }
@@ -242,14 +266,25 @@ export function patchFs(dir, onOp) {
   for (const name of ['appendFileSync', 'writevSync', 'copyFileSync']) {
     const orig = real[name]
     impl[name] = function (p, ...rest) {
-      if (typeof p === 'number' ? fds.has(p) : under(p)) throw new Error(`fsrec: ${name} on the store is not recorded`)
+      if (typeof p === 'number' ? fds.has(p) : under(p))
+        throw new Error(`fsrec: ${name} on the store is not recorded`)
       return orig.call(this, p, ...rest)
     }
   }
-  for (const name of ['write', 'writev', 'writeFile', 'appendFile', 'truncate', 'ftruncate', 'rename', 'link']) {
+  for (const name of [
+    'write',
+    'writev',
+    'writeFile',
+    'appendFile',
+    'truncate',
+    'ftruncate',
+    'rename',
+    'link',
+  ]) {
     const orig = real[name]
     fs[name] = function (p, ...rest) {
-      if (typeof p === 'number' ? fds.has(p) : under(p)) throw new Error(`fsrec: fs.${name} on the store is not recorded`)
+      if (typeof p === 'number' ? fds.has(p) : under(p))
+        throw new Error(`fsrec: fs.${name} on the store is not recorded`)
       return orig.call(this, p, ...rest)
     }
   }

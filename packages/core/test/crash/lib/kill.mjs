@@ -25,7 +25,18 @@ function runChild(cfg, killAfterAcks, timeoutMs) {
       env: { ...process.env, AOF_CRASH: JSON.stringify(cfg) },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
-    const out = { written: 0, inRewrite: false, killOp: null, restored: null, lastAck: -1, acks: 0, announced: -1, lines: [], stderr: '', killedByUs: false }
+    const out = {
+      written: 0,
+      inRewrite: false,
+      killOp: null,
+      restored: null,
+      lastAck: -1,
+      acks: 0,
+      announced: -1,
+      lines: [],
+      stderr: '',
+      killedByUs: false,
+    }
     let buf = ''
     const timer = setTimeout(() => {
       out.timedOut = true
@@ -114,9 +125,23 @@ export async function runChain({
     const last = round === kills
     // 'ack': the parent kills after reading a seeded number of acks; 'ops': the child kills
     // itself after a seeded number of fs ops; 'acked': right after reporting a seeded ack.
-    const how = last ? 'none' : style === 'mixed' ? rng.pick(['ack', 'ops', 'acked']) : style
+    const how = last
+      ? 'none'
+      : style === 'mixed'
+        ? rng.pick(['ack', 'ops', 'acked'])
+        : style
     const self = how === 'ops' || how === 'acked'
-    const cfg = { kind, policy, mode, dir, seed, round, maxActions, maxBurst, verifyOnly: last }
+    const cfg = {
+      kind,
+      policy,
+      mode,
+      dir,
+      seed,
+      round,
+      maxActions,
+      maxBurst,
+      verifyOnly: last,
+    }
     if (how === 'ops') {
       // In rewrite runs half the self-kills count only structural ops, to land inside rewrites.
       const structural = mode === 'rewrite' && rng.chance(0.5)
@@ -134,23 +159,37 @@ export async function runChain({
           : `kill after ${ackKill} acks`
     const where = `${tag} round ${round} (${last ? 'final check' : what})`
     const fail = (msg) =>
-      r.failures.push(`${where}: ${msg}${prev ? `\n  round before: ${prev}` : ''}${res.stderr ? `\n  stderr: ${res.stderr.trim().slice(0, 800)}` : ''}`)
+      r.failures.push(
+        `${where}: ${msg}${prev ? `\n  round before: ${prev}` : ''}${res.stderr ? `\n  stderr: ${res.stderr.trim().slice(0, 800)}` : ''}`,
+      )
     r.tornTails += res.lines.filter((l) => l === 'onerror AOF_TRUNCATED').length
     for (const l of res.lines) {
-      if (l.startsWith('error') || (l.startsWith('onerror') && l !== 'onerror AOF_TRUNCATED')) fail(l)
+      if (
+        l.startsWith('error') ||
+        (l.startsWith('onerror') && l !== 'onerror AOF_TRUNCATED')
+      )
+        fail(l)
     }
     if (res.timedOut) fail('timed out')
     if (!res.restored) {
       // Killed before it reported the restore (a self-kill inside open) is fine; anything else not.
-      if (!(self && res.signal === 'SIGKILL')) fail(`no restore reported; code ${res.code} signal ${res.signal}; ${res.lines.join(' | ')}`)
+      if (!(self && res.signal === 'SIGKILL'))
+        fail(
+          `no restore reported; code ${res.code} signal ${res.signal}; ${res.lines.join(' | ')}`,
+        )
     } else {
       r.restarts++
       const [, nText, status, ...why] = res.restored.split(' ')
       const n = Number(nText)
       r.maxN = Math.max(r.maxN, n)
-      if (status !== 'ok') fail(`restored state is not a prefix of the actions: ${why.join(' ')}`)
-      if (n < floor) fail(`restored ${n} actions, but ${floor} were on record before (acknowledged under always, written in an earlier turn, or restored before)`)
-      if (n > ceiling) fail(`restored ${n} actions, but only ${ceiling} were ever issued`)
+      if (status !== 'ok')
+        fail(`restored state is not a prefix of the actions: ${why.join(' ')}`)
+      if (n < floor)
+        fail(
+          `restored ${n} actions, but ${floor} were on record before (acknowledged under always, written in an earlier turn, or restored before)`,
+        )
+      if (n > ceiling)
+        fail(`restored ${n} actions, but only ${ceiling} were ever issued`)
       floor = Math.max(floor, n)
       ceiling = Math.max(ceiling, n)
     }
@@ -169,11 +208,14 @@ export async function runChain({
       else r.ackKills++
       if (res.inRewrite) r.killsInRewrite++
       if (res.killedAtIdle) r.killsAtIdle++
-      if (res.killOp) r.selfKillOps[res.killOp] = (r.selfKillOps[res.killOp] ?? 0) + 1
+      if (res.killOp)
+        r.selfKillOps[res.killOp] = (r.selfKillOps[res.killOp] ?? 0) + 1
     } else if (res.code === 0 && res.lines.includes('done')) {
       r.cleanExits++
     } else {
-      fail(`child ended with code ${res.code} signal ${res.signal}: ${res.lines.slice(-3).join(' | ')}`)
+      fail(
+        `child ended with code ${res.code} signal ${res.signal}: ${res.lines.slice(-3).join(' | ')}`,
+      )
     }
   }
   return r

@@ -7,7 +7,7 @@
 
 /** A small seeded PRNG (32-bit, xorshift-multiply): same seed, same sequence. */
 export function prng(seed) {
-  let s = (seed >>> 0) || 0x9e3779b9
+  let s = seed >>> 0 || 0x9e3779b9
   const next = () => {
     s = (s + 0x6d2b79f5) >>> 0
     let t = s
@@ -26,7 +26,9 @@ export function prng(seed) {
 
 /** The value of action `i` of the run seeded with `seed`. */
 export function valueOf(seed, i) {
-  let h = Math.imul((seed >>> 0) ^ 0x85ebca6b, 0xc2b2ae35) ^ Math.imul(i + 1, 0x27d4eb2f)
+  let h =
+    Math.imul((seed >>> 0) ^ 0x85ebca6b, 0xc2b2ae35) ^
+    Math.imul(i + 1, 0x27d4eb2f)
   h ^= h >>> 16
   h = Math.imul(h, 0x7feb352d)
   h ^= h >>> 15
@@ -34,19 +36,26 @@ export function valueOf(seed, i) {
 }
 
 /** The record (core) or action (Redux) of step `i`. */
-export const stepAction = (seed, i) => ({ type: 'step', i, v: valueOf(seed, i) })
+export const stepAction = (seed, i) => ({
+  type: 'step',
+  i,
+  v: valueOf(seed, i),
+})
 
 /**
  * Says why `state` is not the state after some prefix of the run's actions, or null when it
  * is one. `state` is `{ n, log }` as every workload keeps it.
  */
 export function prefixError(seed, state) {
-  if (typeof state !== 'object' || state === null) return `state is ${JSON.stringify(state)}`
+  if (typeof state !== 'object' || state === null)
+    return `state is ${JSON.stringify(state)}`
   const { n, log } = state
-  if (!Number.isInteger(n) || !Array.isArray(log)) return `state has no n/log: ${JSON.stringify(state).slice(0, 200)}`
+  if (!Number.isInteger(n) || !Array.isArray(log))
+    return `state has no n/log: ${JSON.stringify(state).slice(0, 200)}`
   if (log.length !== n) return `n = ${n} but log holds ${log.length} values`
   for (let k = 0; k < n; k++) {
-    if (log[k] !== valueOf(seed, k)) return `log[${k}] = ${log[k]}, action ${k} had ${valueOf(seed, k)} (lost, duplicated or reordered action)`
+    if (log[k] !== valueOf(seed, k))
+      return `log[${k}] = ${log[k]}, action ${k} had ${valueOf(seed, k)} (lost, duplicated or reordered action)`
   }
   return null
 }
@@ -61,15 +70,19 @@ export function foldCoreRecords(records) {
   let k = 0
   for (const r of records) {
     if (r && r.type === '@@aof/SNAPSHOT') {
-      if (k !== 0) throw new Error(`snapshot record at position ${k}, not first`)
+      if (k !== 0)
+        throw new Error(`snapshot record at position ${k}, not first`)
       n = r.payload.n
       log = r.payload.log.slice()
     } else if (r && r.type === 'step') {
-      if (r.i !== n) throw new Error(`record ${k} is step ${r.i}, expected step ${n}`)
+      if (r.i !== n)
+        throw new Error(`record ${k} is step ${r.i}, expected step ${n}`)
       log.push(r.v)
       n++
     } else {
-      throw new Error(`record ${k} is not a step: ${JSON.stringify(r).slice(0, 100)}`)
+      throw new Error(
+        `record ${k} is not a step: ${JSON.stringify(r).slice(0, 100)}`,
+      )
     }
     k++
   }

@@ -30,7 +30,10 @@ const until = async (cond) => {
 let n = 0
 let log = []
 // The pad makes the manual rewrite's base large enough to be written in several slices.
-const pad = Array.from({ length: cfg.workload === 'rewrite' ? (cfg.pad ?? 0) : 0 }, (_, k) => ({ k, text: `pad ${k}` }))
+const pad = Array.from(
+  { length: cfg.workload === 'rewrite' ? (cfg.pad ?? 0) : 0 },
+  (_, k) => ({ k, text: `pad ${k}` }),
+)
 const snapshot = () => core.snapshotAction({ n, log: log.slice(), pad })
 const options = {
   dir: cfg.dir,
@@ -64,7 +67,10 @@ const close = () => {
   aof.closeSync()
   emit({ mark: 'durable', n })
 }
-const historyGone = () => !/ type h/.test(real.readFileSync(`${cfg.dir}/appendonly.aof.manifest`, 'utf8'))
+const historyGone = () =>
+  !/ type h/.test(
+    real.readFileSync(`${cfg.dir}/appendonly.aof.manifest`, 'utf8'),
+  )
 
 if (cfg.workload === 'append') {
   for (let t = 0; t < 5; t++) {
@@ -78,7 +84,9 @@ if (cfg.workload === 'append') {
     // Let the once-a-second background fdatasync run, with appends before and after it.
     const before = aof.stats().lastFsyncAt
     burst()
-    await until(() => aof.stats().lastFsyncAt > before && !aof.stats().pendingFsync)
+    await until(
+      () => aof.stats().lastFsyncAt > before && !aof.stats().pendingFsync,
+    )
     burst()
     await turn()
   }

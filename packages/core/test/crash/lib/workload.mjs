@@ -17,7 +17,14 @@
 import * as fs from 'node:fs'
 import { patchFs } from './fsrec.mjs'
 import { foldCoreRecords, prefixError, prng, stepAction } from './model.mjs'
-import { CORE_DIST, REDUX_DIST, ZUSTAND_DIST, importDist, reduxLib, zustandLib } from './paths.mjs'
+import {
+  CORE_DIST,
+  REDUX_DIST,
+  ZUSTAND_DIST,
+  importDist,
+  reduxLib,
+  zustandLib,
+} from './paths.mjs'
 
 const cfg = JSON.parse(process.env.AOF_CRASH)
 const say = (line) => fs.writeSync(1, line + '\n')
@@ -27,11 +34,16 @@ if (cfg.selfKillAfter) {
   // 'structural' counts only ops other than the appends' writes and fsyncs of incr files:
   // creating files, temp files, renames, deletes, directory fsyncs (rewrites, manifest switches).
   const counts = (op) =>
-    cfg.selfKillOn !== 'structural' || !(/\.incr\.aof$/.test(op.path ?? '') && (op.op === 'write' || op.op === 'fsync'))
+    cfg.selfKillOn !== 'structural' ||
+    !(
+      /\.incr\.aof$/.test(op.path ?? '') &&
+      (op.op === 'write' || op.op === 'fsync')
+    )
   patchFs(cfg.dir, (op) => {
     if (!counts(op) || ++ops !== cfg.selfKillAfter) return
     // Where the kill lands, for the tally: the op and the file it touched.
-    const file = op.path === cfg.dir ? '(dir)' : (op.path ?? op.to ?? '').split('/').pop()
+    const file =
+      op.path === cfg.dir ? '(dir)' : (op.path ?? op.to ?? '').split('/').pop()
     say(`k ${op.op} ${file.replace(/\.\d+\./, '.N.')}`)
     process.kill(process.pid, 'SIGKILL')
   })
@@ -52,7 +64,10 @@ async function open() {
   if (cfg.kind === 'core') {
     let n = 0
     let log = []
-    const aof = core.openAof({ ...options, snapshot: () => core.snapshotAction({ n, log: log.slice() }) })
+    const aof = core.openAof({
+      ...options,
+      snapshot: () => core.snapshotAction({ n, log: log.slice() }),
+    })
     ;({ n, log } = foldCoreRecords(aof.records()))
     return {
       state: () => ({ n, log }),
@@ -94,7 +109,8 @@ async function open() {
       (set) => ({
         n: 0,
         log: [],
-        step: (v) => set((s) => ({ n: s.n + 1, log: [...s.log, v] }), false, 'step'),
+        step: (v) =>
+          set((s) => ({ n: s.n + 1, log: [...s.log, v] }), false, 'step'),
       }),
       options,
     ),
@@ -113,11 +129,14 @@ let app
 try {
   app = await open()
 } catch (err) {
-  say(`openerror ${err?.code ?? err?.name} ${String(err?.message).replace(/\n/g, ' ')}`)
+  say(
+    `openerror ${err?.code ?? err?.name} ${String(err?.message).replace(/\n/g, ' ')}`,
+  )
   process.exit(3)
 }
 const restored = app.state()
-const why = prefixError(cfg.seed, restored) ?? (restored.bad ? restored.bad : null)
+const why =
+  prefixError(cfg.seed, restored) ?? (restored.bad ? restored.bad : null)
 say(`restored ${restored.n} ${why ? 'bad ' + why : 'ok'}`)
 if (cfg.verifyOnly) {
   await app.close()
@@ -170,7 +189,8 @@ const tick = () => {
   }
   if (rewriting && rng.chance(0.08)) {
     app.rewrite().catch((err) => {
-      if (err?.code !== 'AOF_REWRITE_IN_PROGRESS') say(`error rewrite ${err?.code} ${err?.message}`)
+      if (err?.code !== 'AOF_REWRITE_IN_PROGRESS')
+        say(`error rewrite ${err?.code} ${err?.message}`)
     })
   }
   viaImmediate = !rng.chance(0.1)
