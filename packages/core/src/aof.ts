@@ -25,12 +25,13 @@ import {
   readManifest,
   type Manifest,
 } from './manifest.js'
-import { DEFAULT_FILE_NAME, listFiles, recordValues } from './reader.js'
-import { encodeJson, encodeRecord } from './record.js'
+import { DEFAULT_FILE_NAME, listFiles, storeRecords } from './reader.js'
+import { encodeJson, encodeRecord, timestampLine } from './record.js'
 import { stringifyInSlices } from './rewrite.js'
 import type {
   Aof,
   AofOptions,
+  AofRecords,
   AofStats,
   AofStatus,
   FsyncPolicy,
@@ -434,7 +435,7 @@ class AofImpl<A> implements Aof<A> {
       const sec = Math.floor(Date.now() / 1000)
       if (sec !== this.#lastTs) {
         this.#lastTs = sec
-        this.#buf.push(`#TS:${sec}`)
+        this.#buf.push(timestampLine(sec))
       }
     }
     this.#buf.push(json)
@@ -615,14 +616,25 @@ class AofImpl<A> implements Aof<A> {
     this.#sync()
   }
 
+  durable(): Promise<void> {
+    try {
+      this.#assertWritable('wait for durability')
+      if (!this.#write()) throw this.#writeError!
+      this.#sync()
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    return Promise.resolve()
+  }
+
   // ---- reading ----------------------------------------------------------------------------
 
-  records(): Iterable<A> {
+  records(): AofRecords<A> {
     this.#assertWritable('read records')
     // What was appended is part of the log: hand it to the OS first so the files hold it.
     this.#write()
     const files = listFiles(this.dir, this.#o.fileName, this.#manifest)
-    return recordValues(this.dir, files) as Iterable<A>
+    return storeRecords<A>(this.dir, files)
   }
 
   // ---- rewriting --------------------------------------------------------------------------
@@ -713,7 +725,7 @@ class AofImpl<A> implements Aof<A> {
       const fd = fs.openSync(temp, 'w', FILE_MODE)
       try {
         const head = this.#o.timestamps
-          ? `#TS:${Math.floor(Date.now() / 1000)}\n`
+          ? `${timestampLine(Math.floor(Date.now() / 1000))}\n`
           : ''
         writeAll(fd, Buffer.from(head + encodeRecord(snapshot), 'utf8'))
         fs.fdatasyncSync(fd)
@@ -774,7 +786,8 @@ class AofImpl<A> implements Aof<A> {
     const fd = fs.openSync(temp, 'w', FILE_MODE)
     const write = (text: string) => writeAll(fd, Buffer.from(text, 'utf8'))
     try {
-      if (this.#o.timestamps) write(`#TS:${Math.floor(Date.now() / 1000)}\n`)
+      if (this.#o.timestamps)
+        write(`${timestampLine(Math.floor(Date.now() / 1000))}\n`)
       let wrote: boolean
       try {
         wrote = await stringifyInSlices(

@@ -19,6 +19,7 @@ export type {
   AofFileReport,
   AofOptions,
   AofProblem,
+  AofRecords,
   AofReport,
   AofStats,
   AofStatus,

@@ -172,13 +172,6 @@ function chunkOf(
   }
 }
 
-/** Parses a `#TS:<unix seconds>` annotation; null for any other line. */
-export function parseTimestamp(line: string): number | null {
-  if (!line.startsWith('#TS:')) return null
-  const digits = line.slice(4).trimEnd()
-  return /^\d+$/.test(digits) ? Number(digits) : null
-}
-
 /**
  * Where a torn tail of `file` starts, or -1 when the file ends cleanly. Torn means: bytes after
  * the last newline (a crash in the middle of a write), or from the start of the first line that

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { AofError } from './errors.js'
-import { parseTimestamp, readLines } from './loader.js'
+import { readLines } from './loader.js'
+import { parseTimestamp } from './record.js'
 import {
   fileNames,
   manifestEntries,
@@ -10,6 +11,7 @@ import {
 } from './manifest.js'
 import type {
   AofEntry,
+  AofRecords,
   AofFileReport,
   AofProblem,
   AofReport,
@@ -173,17 +175,28 @@ export function* scanFile(
   }
 }
 
+/** Where the record a {@link RecordCursor} last yielded lies. */
+export interface RecordCursor {
+  file: StoreFile | null
+  chunk: { locate(i: number): { offset: number; line: number } } | null
+  index: number
+}
+
 /**
- * The records of `files` in order, parsed, without positions: the load path. A bad line throws
- * `AOF_CORRUPT` or `AOF_TRUNCATED` naming file, line and byte offset.
+ * The records of `files` in order, parsed: the load path. Positions are not worked out, but
+ * `cursor` (when given) keeps what is needed to locate the record last yielded, for an error
+ * the consumer raises about it. A bad line throws `AOF_CORRUPT` or `AOF_TRUNCATED` naming file,
+ * line and byte offset.
  */
 export function* recordValues(
   dir: string,
   files: StoreFile[],
+  cursor?: RecordCursor,
 ): Generator<unknown> {
   for (let f = 0; f < files.length; f++) {
     const file = files[f]!
     const isLast = f === files.length - 1
+    if (cursor) cursor.file = file
     for (const item of readLines(file.path)) {
       if (item.kind === 'bad') {
         throw problemError(
@@ -191,6 +204,7 @@ export function* recordValues(
           classify(file, isLast, item, item.reason, item.hasNul, dir),
         )
       }
+      if (cursor) cursor.chunk = item
       const lines = item.lines
       for (let i = 0; i < lines.length; i++) {
         const text = lines[i]!
@@ -212,9 +226,26 @@ export function* recordValues(
             ),
           )
         }
+        if (cursor) cursor.index = i
         yield value
       }
     }
+  }
+}
+
+/** The records of a store as {@link AofRecords}: iterable once per call, locatable. */
+export function storeRecords<A>(
+  dir: string,
+  files: StoreFile[],
+): AofRecords<A> {
+  const cursor: RecordCursor = { file: null, chunk: null, index: 0 }
+  return {
+    [Symbol.iterator]: () => recordValues(dir, files, cursor) as Iterator<A>,
+    at() {
+      if (!cursor.file || !cursor.chunk) return null
+      const { line, offset } = cursor.chunk.locate(cursor.index)
+      return { file: cursor.file.path, line, offset }
+    },
   }
 }
 

@@ -1,5 +1,19 @@
 import { AofError } from './errors.js'
 
+/**
+ * The `#TS:<unix seconds>` annotation line (without its newline) that `timestamps: true`
+ * writes before the first record of each second, as Redis's `aof-timestamp-enabled` does.
+ */
+export const timestampLine = (unixSeconds: number): string =>
+  `#TS:${unixSeconds}`
+
+/** Parses a `#TS:<unix seconds>` annotation; null for any other line. */
+export function parseTimestamp(line: string): number | null {
+  if (!line.startsWith('#TS:')) return null
+  const digits = line.slice(4).trimEnd()
+  return /^\d+$/.test(digits) ? Number(digits) : null
+}
+
 /** The `type` of the snapshot action a rewrite writes as the new base. */
 export const SNAPSHOT_TYPE = '@@aof/SNAPSHOT'
 

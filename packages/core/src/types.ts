@@ -114,13 +114,20 @@ export interface Aof<A = unknown> {
    * files in chunks, so memory is bounded by the chunk size plus what the caller keeps. Throws
    * `AOF_CORRUPT` (naming file, line and byte offset) on a bad record.
    */
-  records(): Iterable<A>
+  records(): AofRecords<A>
   /** Appends one record; see {@link FsyncPolicy} for when it is durable. */
   append(record: A): void
   /** Runs `fn`; the appends it makes share one write and one fdatasync (group commit). */
   batch<T>(fn: () => T): T
   /** Writes what is buffered and fdatasyncs now. */
   flush(): void
+  /**
+   * Resolves once every record appended before the call is on disk (fdatasync'd), under every
+   * fsync policy (Redis's WAITAOF): what to await before telling a user "saved" without paying
+   * `always` on every append. Rejects with `AOF_IO` when the write or the fdatasync fails, and
+   * with `AOF_CLOSED` on a closed store.
+   */
+  durable(): Promise<void>
   /**
    * Compacts the log (BGREWRITEAOF): opens a new incr file for appends made from now on, writes
    * `snapshot` as the new base without blocking the event loop, switches the manifest
@@ -136,6 +143,19 @@ export interface Aof<A = unknown> {
   close(): Promise<void>
   /** {@link Aof.close}, synchronously; a running rewrite is abandoned (its files are removed). */
   closeSync(): void
+}
+
+/**
+ * The records of a store, as {@link Aof.records} returns them: iterate them (once per
+ * iteration, the files are read again), and when a record turns out to be wrong for the app,
+ * ask {@link AofRecords.at} where it is, so the error can name file and line.
+ */
+export interface AofRecords<A = unknown> extends Iterable<A> {
+  /**
+   * Where the record most recently yielded lies: absolute file path, 1-based line number and
+   * byte offset. Null before the first record. Valid while the iteration is paused on it.
+   */
+  at(): { file: string; line: number; offset: number } | null
 }
 
 /** One file of a store directory as the manifest lists it. */
