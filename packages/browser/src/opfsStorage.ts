@@ -339,3 +339,24 @@ function lockedError(location: string): AofError {
     `The store ${location} is open in another tab or worker of this origin, which holds its lock: only one writer may open a store. Close the other tab, open this one with follow: true to mirror the writer and take over when it goes away, or use a different name.`,
   )
 }
+
+/**
+ * Reads the files of a store directory whose names pass `pick`, without a sync access handle:
+ * through `getFile()`, which works while another tab's worker holds the files (it sees what
+ * that worker wrote). A file the writer removes or appends to during the read makes this throw
+ * (`NotFoundError`, `NotReadableError`): the caller reads again.
+ */
+export async function readStoreFiles(
+  name: string,
+  pick: (file: string) => boolean,
+): Promise<Map<string, Uint8Array>> {
+  let dir = (await navigator.storage.getDirectory()) as unknown as DirectoryHandle
+  for (const s of storeSegments(name)) dir = await dir.getDirectoryHandle(s)
+  const out = new Map<string, Uint8Array>()
+  for await (const file of dir.keys()) {
+    if (!pick(file)) continue
+    const f = await (await dir.getFileHandle(file)).getFile()
+    out.set(file, new Uint8Array(await f.arrayBuffer()))
+  }
+  return out
+}

@@ -1,0 +1,622 @@
+import {
+  AofError,
+  DEFAULT_AUTO_REWRITE_MIN_SIZE,
+  DEFAULT_AUTO_REWRITE_PERCENTAGE,
+  DEFAULT_FILE_NAME,
+  findUnserializable,
+  isRewriteDue,
+  rewriteBackoffMs,
+  stringifyInSlices,
+  type AofRecords,
+  type AofStats,
+  type AofStatus,
+} from '@aof-persist/core/portable'
+import { storeSegments } from './opfsStorage.js'
+import {
+  fromWire,
+  statsFromWire,
+  toWire,
+  type FromWorker,
+  type LogFiles,
+  type ToWorker,
+  type WorkerOpenOptions,
+} from './protocol.js'
+import { replayRecords } from './replay.js'
+import type {
+  BrowserAof,
+  BrowserAofEvent,
+  BrowserAofOptions,
+  BrowserAofStats,
+} from './types.js'
+
+/**
+ * Opens a store in the origin's private file system: starts a dedicated worker that runs the
+ * core engine there, takes the store's Web Lock, loads the manifest and cuts a torn tail, and
+ * resolves with the log on this thread, whose `records()` yields the replayed records
+ * synchronously. With `follow: true`, a store another tab writes opens as its follower.
+ *
+ * @throws AofError `AOF_LOCKED` (another tab writes the store, and `follow` is not set),
+ *   `AOF_MANIFEST_INVALID`, `AOF_CORRUPT`, `AOF_TRUNCATED`, `AOF_IO` (no OPFS here, the worker
+ *   could not start)
+ * @throws TypeError for an option of the wrong type, naming the option
+ */
+export async function openBrowserAof<A = unknown>(
+  options: BrowserAofOptions<A>,
+): Promise<BrowserAof<A>> {
+  const log = new BrowserAofImpl<A>(checkOptions(options))
+  await log.ready
+  return log
+}
+
+type Checked<A> = BrowserAofOptions<A> & WorkerOpenOptions
+
+function checkOptions<A>(options: BrowserAofOptions<A>): Checked<A> {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(
+      'aof-persist: openBrowserAof(options) needs an options object with "name"',
+    )
+  }
+  storeSegments(options.name)
+  for (const name of ['snapshot', 'onError', 'worker'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') {
+      throw new TypeError(
+        `aof-persist: option "${name}" must be a function, got ${typeof options[name]}`,
+      )
+    }
+  }
+  if (options.follow !== undefined && typeof options.follow !== 'boolean') {
+    throw new TypeError(
+      `aof-persist: option "follow" must be a boolean, got ${JSON.stringify(options.follow)}`,
+    )
+  }
+  // The other options are checked by the engine in the worker (one copy of those rules); its
+  // TypeError comes back as the rejection of openBrowserAof.
+  return {
+    ...options,
+    fileName: options.fileName ?? DEFAULT_FILE_NAME,
+    fsync: options.fsync ?? 'everysec',
+    autoRewritePercentage:
+      options.autoRewritePercentage ?? DEFAULT_AUTO_REWRITE_PERCENTAGE,
+    autoRewriteMinSize:
+      options.autoRewriteMinSize ?? DEFAULT_AUTO_REWRITE_MIN_SIZE,
+    loadTruncated: options.loadTruncated ?? true,
+    timestamps: options.timestamps ?? false,
+    follow: options.follow ?? false,
+  }
+}
+
+const defaultWorker = (name: string): Worker =>
+  new Worker(new URL('./worker.js', import.meta.url), {
+    type: 'module',
+    name: `aof-persist opfs:/${name}`,
+  })
+
+interface Waiter {
+  resolve(value: unknown): void
+  reject(err: unknown): void
+}
+
+/** Serializes a record as one JSON line, or throws `AOF_NOT_SERIALIZABLE` (nothing is sent). */
+function encode(record: unknown): string {
+  let json: string | undefined
+  let cause: unknown
+  try {
+    json = JSON.stringify(record)
+  } catch (err) {
+    cause = err
+  }
+  if (json !== undefined) return json
+  const found = cause instanceof RangeError ? null : findUnserializable(record)
+  const type = (record as { type?: unknown } | null)?.type
+  throw new AofError(
+    'AOF_NOT_SERIALIZABLE',
+    `Cannot append record${typeof type === 'string' ? ` "${type}"` : ''}: JSON cannot hold it${found ? ` (${found.reason} at ${found.path || 'the root'})` : ''}. Nothing was written; append plain JSON values only.`,
+    cause === undefined ? {} : { cause },
+  )
+}
+
+class BrowserAofImpl<A> implements BrowserAof<A> {
+  readonly dir: string
+  readonly ready: Promise<void>
+  readonly #o: Checked<A>
+  readonly #worker: Worker
+  #status: AofStatus = 'open'
+  #role: 'writer' | 'follower' = 'writer'
+  #stats: AofStats | null = null
+  #persistent: boolean | null = null
+  #persistentAsked = 0
+
+  // What records() replays: the files as loaded (or the last rewrite's snapshot), then the
+  // records logged since, as JSON texts.
+  #loaded: LogFiles | null = null
+  #base: { record: A } | null = null
+  #tail: string[] = []
+
+  // Records appended here and not yet posted (one message per turn), and the ones posted and
+  // not yet handled by the worker.
+  #queue: string[] = []
+  #queueBytes = 0
+  #postScheduled = false
+  #unacked: number[] = []
+  #appended = 0
+
+  #nextId = 1
+  readonly #waiting = new Map<number, Waiter>()
+  readonly #listeners = new Set<(event: BrowserAofEvent<A>) => void>()
+  #rewriting: Promise<void> | null = null
+  #nextAutoRewriteAt = 0
+  #opened!: Waiter
+
+  constructor(o: Checked<A>) {
+    this.#o = o
+    this.dir = `opfs:/${o.name}`
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.#opened = { resolve: () => resolve(), reject }
+    })
+    let worker: Worker
+    try {
+      worker = o.worker ? o.worker() : defaultWorker(o.name)
+    } catch (err) {
+      throw this.#workerFailed(err)
+    }
+    this.#worker = worker
+    worker.onmessage = (e: MessageEvent<FromWorker>) => this.#onMessage(e.data)
+    worker.onerror = (e: ErrorEvent) => {
+      e.preventDefault()
+      this.#die(this.#workerFailed(e.message || e))
+    }
+    const open: WorkerOpenOptions = {
+      name: o.name,
+      fileName: o.fileName,
+      fsync: o.fsync,
+      autoRewritePercentage: o.autoRewritePercentage,
+      autoRewriteMinSize: o.autoRewriteMinSize,
+      loadTruncated: o.loadTruncated,
+      timestamps: o.timestamps,
+      follow: o.follow,
+    }
+    this.#post({ t: 'open', options: open })
+    this.#refreshPersistent()
+  }
+
+  #workerFailed(cause: unknown): AofError {
+    return new AofError(
+      'AOF_IO',
+      `The aof-persist worker for ${this.dir} could not start or stopped: ${String((cause as Error)?.message ?? cause)}. Without a bundler, serve the package's dist/ folder as it is (worker.js beside index.js); with a bundler that does not copy it, pass the worker option (see docs/learn/browser.md).`,
+      { cause },
+    )
+  }
+
+  #post(m: ToWorker): void {
+    this.#worker.postMessage(m)
+  }
+
+  get status(): AofStatus {
+    return this.#status
+  }
+
+  get role(): 'writer' | 'follower' {
+    return this.#role
+  }
+
+  // ---- messages from the worker ---------------------------------------------------------
+
+  #onMessage(m: FromWorker): void {
+    switch (m.t) {
+      case 'opened':
+        this.#loaded = m.log
+        this.#stats = statsFromWire(m.stats)
+        this.#opened.resolve(undefined)
+        return
+      case 'following':
+        this.#role = 'follower'
+        this.#loaded = m.log
+        this.#opened.resolve(undefined)
+        return
+      case 'failed': {
+        const err = fromWire(m.error)
+        if (this.#stats === null && this.#loaded === null) {
+          this.#die(err, false)
+          this.#opened.reject(err)
+        } else this.#report(err)
+        return
+      }
+      case 'appended':
+        this.#unacked.shift()
+        if (m.stats) this.#stats = statsFromWire(m.stats)
+        this.#maybeAutoRewrite()
+        return
+      case 'forwarded':
+        this.#stats = statsFromWire(m.stats)
+        this.#receive(m.lines)
+        return
+      case 'mirrored':
+        this.#receive(m.lines)
+        return
+      case 'resync':
+        this.#reset(m.log)
+        return
+      case 'tookOver':
+        this.#stats = statsFromWire(m.stats)
+        if (m.log) this.#reset(m.log)
+        else this.#receive(m.lines ?? [])
+        this.#role = 'writer'
+        this.#emit({ type: 'role', role: 'writer' })
+        return
+      case 'done': {
+        if (m.stats) this.#stats = statsFromWire(m.stats)
+        const w = this.#waiting.get(m.id)
+        this.#waiting.delete(m.id)
+        if (m.error) w?.reject(fromWire(m.error))
+        else w?.resolve(undefined)
+        return
+      }
+      case 'archived': {
+        const w = this.#waiting.get(m.id)
+        this.#waiting.delete(m.id)
+        w?.resolve(new Blob([m.tar], { type: 'application/x-tar' }))
+        return
+      }
+      case 'error':
+        this.#stats = statsFromWire(m.stats)
+        this.#report(fromWire(m.error) as AofError)
+        return
+    }
+  }
+
+  /** Records logged elsewhere: part of the log, to apply without logging again. */
+  #receive(lines: string[]): void {
+    if (lines.length === 0) return
+    for (const line of lines) this.#tail.push(line)
+    const records = lines.map((line) => JSON.parse(line) as A)
+    this.#emit({ type: 'records', records })
+  }
+
+  #reset(log: LogFiles): void {
+    this.#loaded = log
+    this.#base = null
+    this.#tail = []
+    this.#emit({ type: 'reset' })
+  }
+
+  #emit(event: BrowserAofEvent<A>): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(event)
+      } catch (err) {
+        queueMicrotask(() => {
+          throw err
+        })
+      }
+    }
+  }
+
+  #report(err: unknown): void {
+    const onError = this.#o.onError
+    if (!onError) return
+    try {
+      onError(err as AofError)
+    } catch (thrown) {
+      queueMicrotask(() => {
+        throw thrown
+      })
+    }
+  }
+
+  /** The worker is gone: nothing more can be written; pending calls fail. */
+  #die(err: Error, report = true): void {
+    if (this.#status === 'closed') return
+    this.#status = 'closed'
+    for (const w of this.#waiting.values()) w.reject(err)
+    this.#waiting.clear()
+    this.#opened.reject(err)
+    this.#worker.terminate()
+    if (report) this.#report(err)
+  }
+
+  #request<T>(m: ToWorker & { id: number }): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#waiting.set(m.id, {
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      })
+      this.#post(m)
+    })
+  }
+
+  #assertOpen(op: string): void {
+    if (this.#status === 'closed') {
+      throw new AofError(
+        'AOF_CLOSED',
+        `Cannot ${op}: the store ${this.dir} is closed. Open it again with openBrowserAof().`,
+      )
+    }
+  }
+
+  #refreshPersistent(): void {
+    const now = Date.now()
+    if (now - this.#persistentAsked < 1000) return
+    this.#persistentAsked = now
+    const storage = (globalThis as { navigator?: Navigator }).navigator?.storage
+    storage?.persisted?.().then(
+      (p) => (this.#persistent = p),
+      () => {},
+    )
+  }
+
+  // ---- appending ------------------------------------------------------------------------
+
+  append(record: A): void {
+    this.#assertOpen('append')
+    const json = encode(record)
+    this.#queue.push(json)
+    this.#queueBytes += json.length + 1
+    this.#appended++
+    // A writer's records are part of its log now; a follower's come back mirrored.
+    if (this.#role === 'writer') this.#tail.push(json)
+    if (!this.#postScheduled) {
+      this.#postScheduled = true
+      // One message per turn: every append of a dispatch loop shares one write in the worker.
+      queueMicrotask(() => this.#postQueue())
+    }
+  }
+
+  #postQueue(): void {
+    this.#postScheduled = false
+    if (this.#queue.length === 0) return
+    const lines = this.#queue
+    this.#unacked.push(this.#queueBytes)
+    this.#queue = []
+    this.#queueBytes = 0
+    this.#post({ t: 'append', lines })
+  }
+
+  batch<T>(fn: () => T): T {
+    this.#assertOpen('batch')
+    // Appends of one turn already travel in one message and share one write and one flush.
+    return fn()
+  }
+
+  flush(): void {
+    this.#assertOpen('flush')
+    this.#postQueue()
+    this.#post({ t: 'flush' })
+  }
+
+  durable(): Promise<void> {
+    try {
+      this.#assertOpen('wait for durability')
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    this.#postQueue()
+    return this.#request({ t: 'durable', id: this.#nextId++ })
+  }
+
+  subscribe(listener: (event: BrowserAofEvent<A>) => void): () => void {
+    if (typeof listener !== 'function') {
+      throw new TypeError(
+        'aof-persist: subscribe(listener) needs a function',
+      )
+    }
+    this.#listeners.add(listener)
+    return () => {
+      this.#listeners.delete(listener)
+    }
+  }
+
+  // ---- reading --------------------------------------------------------------------------
+
+  records(): AofRecords<A> {
+    this.#assertOpen('read records')
+    return replayRecords<A>(this.#loaded, this.#base, [...this.#tail])
+  }
+
+  archive(): Promise<Blob> {
+    try {
+      this.#assertOpen('archive the store')
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    this.#postQueue()
+    return this.#request({ t: 'archive', id: this.#nextId++ })
+  }
+
+  // ---- rewriting ------------------------------------------------------------------------
+
+  #maybeAutoRewrite(): void {
+    const s = this.#stats
+    const snapshot = this.#o.snapshot
+    if (
+      !s ||
+      !snapshot ||
+      this.#rewriting ||
+      this.#status !== 'open' ||
+      this.#role !== 'writer' ||
+      Date.now() < this.#nextAutoRewriteAt ||
+      !isRewriteDue({
+        currentSize: s.currentSize,
+        baseSize: s.baseSize,
+        autoRewritePercentage: this.#o.autoRewritePercentage,
+        autoRewriteMinSize: this.#o.autoRewriteMinSize,
+      })
+    )
+      return
+    this.#startRewrite(snapshot()).catch((err: unknown) => {
+      const failures = this.#stats?.rewritesConsecutiveFailures ?? 1
+      this.#nextAutoRewriteAt = Date.now() + rewriteBackoffMs(failures)
+      this.#report(err)
+    })
+  }
+
+  rewrite(snapshot: A): Promise<void> {
+    try {
+      this.#assertRewritable()
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    return this.#startRewrite(snapshot)
+  }
+
+  #assertRewritable(): void {
+    this.#assertOpen('rewrite')
+    if (this.#role !== 'writer') {
+      throw new AofError(
+        'AOF_LOCKED',
+        `Cannot rewrite ${this.dir} from this tab: it follows the tab that writes the store, and only the writer rewrites. The writer's automatic rewrites cover the store.`,
+      )
+    }
+    if (this.#rewriting) {
+      throw new AofError(
+        'AOF_REWRITE_IN_PROGRESS',
+        `A rewrite of ${this.dir} is already running; wait for it (stats().rewriteInProgress) and call rewrite() again.`,
+      )
+    }
+  }
+
+  /**
+   * The rewrite starts in the worker at the message that follows this turn's appends: the
+   * snapshot covers exactly the records appended before the call, as on Node. The snapshot is
+   * serialized here in slices and streamed, so a large state does not stall this thread.
+   */
+  #startRewrite(snapshot: A): Promise<void> {
+    this.#postQueue()
+    const id = this.#nextId++
+    const tailAt = this.#tail.length
+    const done = this.#request<void>({ t: 'rewrite', id })
+    const streamed = stringifyInSlices(
+      snapshot,
+      (text: string) => this.#post({ t: 'chunk', id, text }),
+      undefined,
+      () => this.#status === 'closed',
+    ).then(
+      (wrote: boolean) => {
+        if (!wrote) throw encodeFailure(snapshot)
+        this.#post({ t: 'end', id })
+      },
+      (err: unknown) => {
+        const failure =
+          err instanceof TypeError || err instanceof RangeError
+            ? encodeFailure(snapshot, err)
+            : err
+        this.#post({ t: 'abort', id, error: toWire(failure) })
+        throw failure
+      },
+    )
+    const run = Promise.all([done, streamed]).then(() => {
+      // records() now starts from the snapshot.
+      this.#loaded = null
+      this.#base = { record: snapshot }
+      this.#tail = this.#tail.slice(tailAt)
+    })
+    const finished = run.finally(() => {
+      this.#rewriting = null
+    })
+    this.#rewriting = finished
+    // Both halves settle before `finished` does; a rejection of `done` alone is not unhandled.
+    done.catch(() => {})
+    return finished
+  }
+
+  rewriteSync(snapshot: A): void {
+    this.#assertRewritable()
+    const json = encode(snapshot)
+    this.#postQueue()
+    const id = this.#nextId++
+    const tailAt = this.#tail.length
+    const done = this.#request<void>({ t: 'rewrite', id })
+    this.#post({ t: 'chunk', id, text: json })
+    this.#post({ t: 'end', id })
+    // Posted in order: appends after this call land in the new incr file. The worker writes
+    // the base a moment later; a failure reaches onError and stats().
+    const finished = done
+      .then(() => {
+        this.#loaded = null
+        this.#base = { record: snapshot }
+        this.#tail = this.#tail.slice(tailAt)
+      })
+      .catch((err: unknown) => this.#report(err))
+      .finally(() => {
+        this.#rewriting = null
+      })
+    this.#rewriting = finished
+  }
+
+  // ---- stats and lifecycle --------------------------------------------------------------
+
+  stats(): BrowserAofStats {
+    this.#refreshPersistent()
+    const s = this.#stats
+    const posted = this.#unacked.reduce((n, b) => n + b, 0)
+    const base: AofStats = s ?? {
+      status: this.#status,
+      fsync: this.#o.fsync,
+      currentSize: 0,
+      baseSize: 0,
+      bufferLength: 0,
+      appended: 0,
+      rewriteInProgress: false,
+      rewrites: 0,
+      rewritesConsecutiveFailures: 0,
+      lastRewriteStatus: 'ok',
+      lastRewriteTimeMs: -1,
+      lastWriteStatus: 'ok',
+      lastWriteError: null,
+      pendingFsync: false,
+      delayedFsyncs: 0,
+      lastFsyncAt: 0,
+      truncatedTail: null,
+      files: [],
+    }
+    return {
+      ...base,
+      status: this.#status,
+      bufferLength: base.bufferLength + posted + this.#queueBytes,
+      currentSize: base.currentSize + posted + this.#queueBytes,
+      appended: this.#appended,
+      rewriteInProgress: this.#rewriting !== null,
+      persistent: this.#persistent,
+      role: this.#role,
+      unacknowledged: this.#unacked.length + (this.#queue.length > 0 ? 1 : 0),
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#status === 'closed') return
+    this.#status = 'closing'
+    if (this.#rewriting) await this.#rewriting.catch(() => {})
+    this.#postQueue()
+    try {
+      await this.#request({ t: 'close', id: this.#nextId++ })
+    } catch (err) {
+      // Stay open: nothing queued is dropped, and close() can be tried again.
+      if (this.#status === 'closing') this.#status = 'open'
+      throw err
+    }
+    this.#status = 'closed'
+    this.#listeners.clear()
+  }
+
+  closeSync(): void {
+    if (this.#status === 'closed') return
+    this.#postQueue()
+    // The worker closes the engine (writing and flushing what it holds) and ends itself;
+    // nothing is durable when this returns.
+    this.#post({ t: 'close', id: this.#nextId++ })
+    this.#status = 'closed'
+    this.#listeners.clear()
+  }
+}
+
+function encodeFailure(snapshot: unknown, cause?: unknown): AofError {
+  try {
+    encode(snapshot)
+  } catch (err) {
+    if (err instanceof AofError) return err
+  }
+  return new AofError(
+    'AOF_NOT_SERIALIZABLE',
+    'The snapshot cannot be serialized as JSON; nothing was replaced.',
+    cause === undefined ? {} : { cause },
+  )
+}
