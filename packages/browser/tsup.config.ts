@@ -1,12 +1,4 @@
-import { fileURLToPath } from 'node:url'
 import { defineConfig, type Options } from 'tsup'
-
-// TEMPORARY: until @aof-persist/core has its portable entry, build against the shim.
-const alias = {
-  '@aof-persist/core/portable': fileURLToPath(
-    new URL('./shim/portable.ts', import.meta.url),
-  ),
-}
 
 // ESM only (a deviation from the other packages' dual build): the package runs in browsers,
 // and its worker is a module worker located with import.meta.url, which CommonJS lacks.
@@ -16,16 +8,21 @@ const common: Options = {
   sourcemap: true,
   platform: 'browser',
   target: 'es2022',
-  esbuildOptions(options) {
-    options.alias = alias
-  },
 }
 
 export default defineConfig([
   {
     ...common,
+    // The main thread's entry imports @aof-persist/core/portable (shared with the adapters,
+    // so there is one AofError class).
     entry: { index: 'src/index.ts' },
     clean: true,
-    noExternal: [/^@aof-persist\/core\/portable$/],
+  },
+  {
+    ...common,
+    // The worker is one self-contained module with the core bundled in: a module worker does
+    // not see the page's import map, and a bare import would not resolve there.
+    entry: { worker: 'src/worker.ts' },
+    noExternal: [/^@aof-persist\/core/],
   },
 ])

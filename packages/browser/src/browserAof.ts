@@ -5,8 +5,6 @@ import {
   DEFAULT_FILE_NAME,
   findUnserializable,
   isRewriteDue,
-  rewriteBackoffMs,
-  stringifyInSlices,
   type AofRecords,
   type AofStats,
   type AofStatus,
@@ -22,6 +20,7 @@ import {
   type WorkerOpenOptions,
 } from './protocol.js'
 import { replayRecords } from './replay.js'
+import { stringifyInSlices } from './stringifyInSlices.js'
 import type {
   BrowserAof,
   BrowserAofEvent,
@@ -348,7 +347,20 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
 
   append(record: A): void {
     this.#assertOpen('append')
-    const json = encode(record)
+    this.#enqueue(encode(record))
+  }
+
+  appendJson(json: string): void {
+    this.#assertOpen('append')
+    if (typeof json !== 'string' || json === '' || /[\n\r]/.test(json)) {
+      throw new TypeError(
+        'aof-persist: appendJson(json) takes one record as JSON.stringify writes it (a non-empty string without newlines)',
+      )
+    }
+    this.#enqueue(json)
+  }
+
+  #enqueue(json: string): void {
     this.#queue.push(json)
     this.#queueBytes += json.length + 1
     this.#appended++
@@ -395,9 +407,7 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
 
   subscribe(listener: (event: BrowserAofEvent<A>) => void): () => void {
     if (typeof listener !== 'function') {
-      throw new TypeError(
-        'aof-persist: subscribe(listener) needs a function',
-      )
+      throw new TypeError('aof-persist: subscribe(listener) needs a function')
     }
     this.#listeners.add(listener)
     return () => {
@@ -442,11 +452,14 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
       })
     )
       return
-    this.#startRewrite(snapshot()).catch((err: unknown) => {
-      const failures = this.#stats?.rewritesConsecutiveFailures ?? 1
-      this.#nextAutoRewriteAt = Date.now() + rewriteBackoffMs(failures)
-      this.#report(err)
-    })
+    const snap = snapshot()
+    this.#startRewrite(this.#serialize(snap), { record: snap }).catch(
+      (err: unknown) => {
+        const failures = this.#stats?.rewritesConsecutiveFailures ?? 1
+        this.#nextAutoRewriteAt = Date.now() + rewriteBackoffMs(failures)
+        this.#report(err)
+      },
+    )
   }
 
   rewrite(snapshot: A): Promise<void> {
@@ -455,7 +468,7 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
     } catch (err) {
       return Promise.reject(err)
     }
-    return this.#startRewrite(snapshot)
+    return this.#startRewrite(this.#serialize(snapshot), { record: snapshot })
   }
 
   #assertRewritable(): void {
@@ -474,72 +487,87 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
     }
   }
 
+  rewriteFrom(chunks: Iterable<string> | AsyncIterable<string>): Promise<void> {
+    try {
+      this.#assertRewritable()
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    return this.#startRewrite(async (send) => {
+      for await (const text of chunks) {
+        if (this.#status === 'closed') throw new Error('the store was closed')
+        send(text)
+      }
+    }, null)
+  }
+
   /**
    * The rewrite starts in the worker at the message that follows this turn's appends: the
-   * snapshot covers exactly the records appended before the call, as on Node. The snapshot is
-   * serialized here in slices and streamed, so a large state does not stall this thread.
+   * snapshot covers exactly the records appended before the call, as on Node. `produce` sends
+   * the snapshot's JSON text in pieces (`rewrite` serializes it here in slices, so a large state
+   * does not stall this thread); the worker writes them as they come.
    */
-  #startRewrite(snapshot: A): Promise<void> {
+  #startRewrite(
+    produce: (send: (text: string) => void) => Promise<void>,
+    snapshot: { record: A } | null,
+  ): Promise<void> {
     this.#postQueue()
     const id = this.#nextId++
     const tailAt = this.#tail.length
     const done = this.#request<void>({ t: 'rewrite', id })
-    const streamed = stringifyInSlices(
-      snapshot,
-      (text: string) => this.#post({ t: 'chunk', id, text }),
-      undefined,
-      () => this.#status === 'closed',
+    // The worker's rejection settles `done`; the streaming's own failure is the one reported.
+    done.catch(() => {})
+    const streamed = produce((text) =>
+      this.#post({ t: 'chunk', id, text }),
     ).then(
-      (wrote: boolean) => {
-        if (!wrote) throw encodeFailure(snapshot)
-        this.#post({ t: 'end', id })
-      },
+      () => this.#post({ t: 'end', id }),
       (err: unknown) => {
-        const failure =
-          err instanceof TypeError || err instanceof RangeError
-            ? encodeFailure(snapshot, err)
-            : err
-        this.#post({ t: 'abort', id, error: toWire(failure) })
-        throw failure
+        this.#post({ t: 'abort', id, error: toWire(err) })
+        throw err
       },
     )
-    const run = Promise.all([done, streamed]).then(() => {
-      // records() now starts from the snapshot.
-      this.#loaded = null
-      this.#base = { record: snapshot }
-      this.#tail = this.#tail.slice(tailAt)
-    })
-    const finished = run.finally(() => {
-      this.#rewriting = null
-    })
+    const finished = Promise.all([streamed, done])
+      .then(() => {
+        if (!snapshot) return
+        // records() now starts from the snapshot.
+        this.#loaded = null
+        this.#base = snapshot
+        this.#tail = this.#tail.slice(tailAt)
+      })
+      .finally(() => {
+        this.#rewriting = null
+      })
     this.#rewriting = finished
-    // Both halves settle before `finished` does; a rejection of `done` alone is not unhandled.
-    done.catch(() => {})
     return finished
+  }
+
+  #serialize(snapshot: A) {
+    return async (send: (text: string) => void): Promise<void> => {
+      let wrote: boolean
+      try {
+        wrote = await stringifyInSlices(
+          snapshot,
+          send,
+          undefined,
+          () => this.#status === 'closed',
+        )
+      } catch (err) {
+        throw err instanceof TypeError || err instanceof RangeError
+          ? encodeFailure(snapshot, err)
+          : err
+      }
+      if (!wrote) throw encodeFailure(snapshot)
+    }
   }
 
   rewriteSync(snapshot: A): void {
     this.#assertRewritable()
     const json = encode(snapshot)
-    this.#postQueue()
-    const id = this.#nextId++
-    const tailAt = this.#tail.length
-    const done = this.#request<void>({ t: 'rewrite', id })
-    this.#post({ t: 'chunk', id, text: json })
-    this.#post({ t: 'end', id })
     // Posted in order: appends after this call land in the new incr file. The worker writes
     // the base a moment later; a failure reaches onError and stats().
-    const finished = done
-      .then(() => {
-        this.#loaded = null
-        this.#base = { record: snapshot }
-        this.#tail = this.#tail.slice(tailAt)
-      })
-      .catch((err: unknown) => this.#report(err))
-      .finally(() => {
-        this.#rewriting = null
-      })
-    this.#rewriting = finished
+    this.#startRewrite(async (send) => send(json), { record: snapshot }).catch(
+      (err: unknown) => this.#report(err),
+    )
   }
 
   // ---- stats and lifecycle --------------------------------------------------------------
@@ -606,6 +634,16 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
     this.#status = 'closed'
     this.#listeners.clear()
   }
+}
+
+/**
+ * TEMPORARY copy of the core's rule (rewrite.ts) until @aof-persist/core/portable exports
+ * rewriteBackoffMs (requested): automatic rewrites wait 1, 2, 4 ... 60 minutes after 3
+ * failures in a row.
+ */
+function rewriteBackoffMs(failures: number): number {
+  if (failures < 3) return 0
+  return Math.min(60, 2 ** (failures - 3)) * 60_000
 }
 
 function encodeFailure(snapshot: unknown, cause?: unknown): AofError {

@@ -53,6 +53,20 @@ export interface OpfsStorageOptions {
   signal?: AbortSignal
 }
 
+/** The storage port on OPFS: every operation that is not on an open file answers with a promise. */
+export interface OpfsStorage extends Storage {
+  prepare(): Promise<void>
+  lock(): Promise<StorageLock>
+  list(): Promise<string[]>
+  stat(name: string): Promise<StorageStat | null>
+  open(
+    name: string,
+    options: { write: boolean; create: boolean },
+  ): Promise<StorageFile>
+  rename(from: string, to: string): Promise<void>
+  remove(name: string): Promise<void>
+}
+
 /** The Web Lock that makes one writer per store across every tab and worker of an origin. */
 export const lockName = (name: string): string => `aof-persist:opfs:/${name}`
 
@@ -122,7 +136,7 @@ function fsError(op: string, where: string, err: unknown): Error {
 export function opfsStorage(
   name: string,
   options: OpfsStorageOptions = {},
-): Storage {
+): OpfsStorage {
   const segments = storeSegments(name)
   const mode = options.lock ?? 'ifAvailable'
   if (mode !== 'ifAvailable' && mode !== 'wait') {
@@ -350,7 +364,8 @@ export async function readStoreFiles(
   name: string,
   pick: (file: string) => boolean,
 ): Promise<Map<string, Uint8Array>> {
-  let dir = (await navigator.storage.getDirectory()) as unknown as DirectoryHandle
+  let dir =
+    (await navigator.storage.getDirectory()) as unknown as DirectoryHandle
   for (const s of storeSegments(name)) dir = await dir.getDirectoryHandle(s)
   const out = new Map<string, Uint8Array>()
   for await (const file of dir.keys()) {

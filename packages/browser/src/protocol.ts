@@ -1,6 +1,10 @@
 // The messages between the main thread's Aof (browserAof.ts) and the worker that runs the engine
 // (worker.ts), and between the tabs of one store (mirror.ts). One copy of each shape.
-import { AofError, type AofStats, type FsyncPolicy } from '@aof-persist/core/portable'
+import {
+  AofError,
+  type AofStats,
+  type FsyncPolicy,
+} from '@aof-persist/core/portable'
 
 /** What the worker needs to open the store. */
 export interface WorkerOpenOptions {

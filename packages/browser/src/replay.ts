@@ -21,7 +21,11 @@ export function replayRecords<A>(
         fileName: loaded.fileName,
       })) {
         if (e.kind !== 'record') continue
-        at = { file: `${loaded.location}/${e.file}`, line: e.line, offset: e.offset }
+        at = {
+          file: `${loaded.location}/${e.file}`,
+          line: e.line,
+          offset: e.offset,
+        }
         yield e.value as A
       }
     } else if (base) {

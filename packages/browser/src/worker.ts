@@ -113,7 +113,12 @@ function handle(m: ToWorker): void {
         .then(
           () => post({ t: 'done', id: m.id, stats: wireStats() }),
           (err: unknown) =>
-            post({ t: 'done', id: m.id, error: toWire(err), stats: wireStats() }),
+            post({
+              t: 'done',
+              id: m.id,
+              error: toWire(err),
+              stats: wireStats(),
+            }),
         )
         .finally(() => rewrites.delete(m.id))
       return
@@ -306,7 +311,10 @@ function onChannel(m: ChannelMessage): void {
 function following(m: ToWorker): void {
   switch (m.t) {
     case 'append':
-      channel?.postMessage({ t: 'forward', lines: m.lines } satisfies ChannelMessage)
+      channel?.postMessage({
+        t: 'forward',
+        lines: m.lines,
+      } satisfies ChannelMessage)
       post({ t: 'appended', count: m.lines.length, stats: followerStats() })
       return
     case 'durable':
@@ -364,7 +372,10 @@ async function follow(): Promise<void> {
  * then it reads again. The last file may end with a line the writer is still writing: it is
  * left out, and the mirror completes it.
  */
-async function readForFollower(): Promise<{ log: LogFiles; position: Position }> {
+async function readForFollower(): Promise<{
+  log: LogFiles
+  position: Position
+}> {
   const location = `opfs:/${o.name}`
   for (let attempt = 0; ; attempt++) {
     try {
@@ -383,9 +394,16 @@ async function readForFollower(): Promise<{ log: LogFiles; position: Position }>
           .filter(([n]) => n !== manifestName())
           .map(([name, bytes]) => ({ name, type: 'incr' as const, bytes })),
       }
-      const report = checkAof({ storage: bytesStorage(all), fileName: o.fileName })
+      const report = checkAof({
+        storage: bytesStorage(all),
+        fileName: o.fileName,
+      })
       const problem = report.files.find(
-        (f, i) => f.problem && !(i === report.files.length - 1 && f.problem.code === 'AOF_TRUNCATED'),
+        (f, i) =>
+          f.problem &&
+          !(
+            i === report.files.length - 1 && f.problem.code === 'AOF_TRUNCATED'
+          ),
       )?.problem
       if (problem) {
         throw new AofError(problem.code, problem.message, {
@@ -410,7 +428,10 @@ async function readForFollower(): Promise<{ log: LogFiles; position: Position }>
     } catch (err) {
       // The writer renamed, removed or appended to a file while it was read, or has not
       // written its manifest yet: read again, a few times.
-      if (attempt >= 50 || (err instanceof AofError && err.code === 'AOF_CORRUPT'))
+      if (
+        attempt >= 50 ||
+        (err instanceof AofError && err.code === 'AOF_CORRUPT')
+      )
         throw err
       await new Promise((r) => setTimeout(r, 10))
     }
@@ -464,8 +485,7 @@ async function takeOver(lock: StorageLock): Promise<void> {
     await openEngine(lock)
     const log = await logFiles()
     const lines = linesAfter(log, position)
-    if (lines)
-      post({ t: 'tookOver', lines, stats: wireStats() })
+    if (lines) post({ t: 'tookOver', lines, stats: wireStats() })
     else post({ t: 'tookOver', log, stats: wireStats() }, transfers(log))
   } catch (err) {
     post({ t: 'failed', error: toWire(err) })
@@ -482,16 +502,22 @@ async function takeOver(lock: StorageLock): Promise<void> {
 function linesAfter(log: LogFiles, position: Position): string[] | null {
   const start = log.files.findIndex((f) => f.name === position.file)
   if (start === -1 && position.file !== '') return null
-  if (start !== -1 && log.files[start]!.bytes.length < position.offset) return null
+  if (start !== -1 && log.files[start]!.bytes.length < position.offset)
+    return null
   const dec = new TextDecoder()
   const out: string[] = []
   const index = new Map(log.files.map((f, i) => [f.name, i]))
-  for (const e of readAofEntries({ storage: bytesStorage(log), fileName: o.fileName })) {
+  for (const e of readAofEntries({
+    storage: bytesStorage(log),
+    fileName: o.fileName,
+  })) {
     if (e.kind !== 'record') continue
     const i = index.get(e.file) ?? -1
     if (i < start || (i === start && e.offset < position.offset)) continue
     const bytes = log.files[i]!.bytes
-    out.push(dec.decode(bytes.subarray(e.offset, e.offset + e.length)).trimEnd())
+    out.push(
+      dec.decode(bytes.subarray(e.offset, e.offset + e.length)).trimEnd(),
+    )
   }
   return out
 }

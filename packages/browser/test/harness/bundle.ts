@@ -1,8 +1,5 @@
-import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import type { Page, Worker as PwWorker } from 'playwright-core'
-
-const here = (p: string) => fileURLToPath(new URL(p, import.meta.url))
 
 /**
  * Bundles a test entry (and what it imports, core included) into one ES module that a module
@@ -17,8 +14,6 @@ export async function bundle(entry: string): Promise<string> {
     target: 'es2022',
     write: false,
     sourcemap: 'inline',
-    // TEMPORARY: until @aof-persist/core has its portable entry.
-    alias: { '@aof-persist/core/portable': here('../../shim/portable.ts') },
     logLevel: 'silent',
   })
   return out.outputFiles[0]!.text

@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest'
+import { browserSuite } from './harness/index.js'
+import { appReady, type AppGlobals } from './harness/page.js'
+
+declare const globalThis: AppGlobals
+
+const suite = browserSuite()
+
+async function app() {
+  const page = await suite.browser.open(suite.url('/app.html'))
+  await appReady(page)
+  return page
+}
+
+describe('openBrowserAof', () => {
+  it('keeps records across a reload, in the same files and manifest as on Node', async () => {
+    const page = await app()
+    const first = await page.evaluate(async () => {
+      const log = await globalThis.browser.openBrowserAof({ name: 'basic' })
+      const before = [...log.records()]
+      log.append({ type: 'add', text: 'milk' })
+      log.append({ type: 'add', text: 'eggs' })
+      await log.durable()
+      const stats = log.stats()
+      await log.close()
+      return { before, files: stats.files, status: log.status }
+    })
+    expect(first).toEqual({
+      before: [],
+      files: [{ name: 'appendonly.aof.1.incr.aof', type: 'incr', seq: 1 }],
+      status: 'closed',
+    })
+    await page.reload()
+    await appReady(page)
+    const again = await page.evaluate(async () => {
+      const log = await globalThis.browser.openBrowserAof({ name: 'basic' })
+      const records = [...log.records()]
+      log.append({ type: 'add', text: 'tea' })
+      await log.close()
+      const root = await navigator.storage.getDirectory()
+      const dir = await root.getDirectoryHandle('basic')
+      const manifest = await (
+        await (await dir.getFileHandle('appendonly.aof.manifest')).getFile()
+      ).text()
+      const incr = await (
+        await (await dir.getFileHandle('appendonly.aof.1.incr.aof')).getFile()
+      ).text()
+      return { records, manifest, incr }
+    })
+    expect(again.records).toEqual([
+      { type: 'add', text: 'milk' },
+      { type: 'add', text: 'eggs' },
+    ])
+    expect(again.manifest).toBe(
+      'file appendonly.aof.1.incr.aof seq 1 type i\n',
+    )
+    expect(again.incr).toBe(
+      '{"type":"add","text":"milk"}\n{"type":"add","text":"eggs"}\n{"type":"add","text":"tea"}\n',
+    )
+    await page.close()
+  })
+
+  it('rejects a second writer in another tab with AOF_LOCKED, promptly', async () => {
+    const a = await app()
+    const b = await app()
+    await a.evaluate(async () => {
+      globalThis.t.log = await globalThis.browser.openBrowserAof({
+        name: 'locked',
+      })
+    })
+    const err = await b.evaluate(async () => {
+      try {
+        await globalThis.browser.openBrowserAof({ name: 'locked' })
+        return null
+      } catch (e) {
+        const x = e as { name: string; code: string; message: string }
+        return { name: x.name, code: x.code, message: x.message }
+      }
+    })
+    expect(err).toMatchObject({ name: 'AofError', code: 'AOF_LOCKED' })
+    expect(err!.message).toMatch(/another tab/)
+    await a.close()
+    await b.close()
+  })
+
+  it('throws AOF_NOT_SERIALIZABLE from append on the main thread, sending nothing', async () => {
+    const page = await app()
+    const got = await page.evaluate(async () => {
+      const log = await globalThis.browser.openBrowserAof({ name: 'unserializable' })
+      let code = ''
+      let message = ''
+      try {
+        log.append({ type: 'big', n: 10n } as unknown)
+      } catch (e) {
+        code = (e as { code: string }).code
+        message = (e as Error).message
+      }
+      await log.durable()
+      const stats = log.stats()
+      await log.close()
+      return { code, message, appended: stats.appended, size: stats.currentSize }
+    })
+    expect(got).toEqual({
+      code: 'AOF_NOT_SERIALIZABLE',
+      message: expect.stringContaining('BigInt at n'),
+      appended: 0,
+      size: 0,
+    })
+    await page.close()
+  })
+
+  it('rewrites from a snapshot serialized on the main thread while appends go on', async () => {
+    const page = await app()
+    const got = await page.evaluate(async () => {
+      const log = await globalThis.browser.openBrowserAof({ name: 'rewrite' })
+      for (let i = 0; i < 100; i++) log.append({ type: 'inc' })
+      const done = log.rewrite({ type: 'snapshot', count: 100 })
+      log.append({ type: 'inc' })
+      await done
+      log.append({ type: 'inc' })
+      const records = [...log.records()]
+      const files = log.stats().files
+      await log.close()
+      const again = await globalThis.browser.openBrowserAof({ name: 'rewrite' })
+      const reopened = [...again.records()]
+      await again.close()
+      return { records, files, reopened }
+    })
+    const expected = [
+      { type: 'snapshot', count: 100 },
+      { type: 'inc' },
+      { type: 'inc' },
+    ]
+    expect(got.records).toEqual(expected)
+    expect(got.reopened).toEqual(expected)
+    expect(got.files).toEqual([
+      { name: 'appendonly.aof.1.base.aof', type: 'base', seq: 1 },
+      { name: 'appendonly.aof.2.incr.aof', type: 'incr', seq: 2 },
+    ])
+    await page.close()
+  })
+})
