@@ -51,9 +51,7 @@ describe('openBrowserAof', () => {
       { type: 'add', text: 'milk' },
       { type: 'add', text: 'eggs' },
     ])
-    expect(again.manifest).toBe(
-      'file appendonly.aof.1.incr.aof seq 1 type i\n',
-    )
+    expect(again.manifest).toBe('file appendonly.aof.1.incr.aof seq 1 type i\n')
     expect(again.incr).toBe(
       '{"type":"add","text":"milk"}\n{"type":"add","text":"eggs"}\n{"type":"add","text":"tea"}\n',
     )
@@ -86,7 +84,9 @@ describe('openBrowserAof', () => {
   it('throws AOF_NOT_SERIALIZABLE from append on the main thread, sending nothing', async () => {
     const page = await app()
     const got = await page.evaluate(async () => {
-      const log = await globalThis.browser.openBrowserAof({ name: 'unserializable' })
+      const log = await globalThis.browser.openBrowserAof({
+        name: 'unserializable',
+      })
       let code = ''
       let message = ''
       try {
@@ -98,7 +98,12 @@ describe('openBrowserAof', () => {
       await log.durable()
       const stats = log.stats()
       await log.close()
-      return { code, message, appended: stats.appended, size: stats.currentSize }
+      return {
+        code,
+        message,
+        appended: stats.appended,
+        size: stats.currentSize,
+      }
     })
     expect(got).toEqual({
       code: 'AOF_NOT_SERIALIZABLE',
