@@ -37,6 +37,11 @@ const BENCHMARKS = [
     script: 'packages/zustand/bench/zustand.bench.mjs',
     output: 'docs/bench/zustand.json',
   },
+  {
+    name: 'browser',
+    script: 'bench/browser.bench.mjs',
+    output: 'docs/bench/browser.json',
+  },
 ]
 
 function parseArgs(argv) {
@@ -53,7 +58,7 @@ function parseArgs(argv) {
       only = a.slice(7).split(',').filter(Boolean)
     else if (a === '-h' || a === '--help') {
       console.log(
-        'usage: node bench/run.mjs [--charts-only] [--only core,redux,zustand] [-- args for the benchmarks]',
+        'usage: node bench/run.mjs [--charts-only] [--only core,redux,zustand,browser] [-- args for the benchmarks]',
       )
       process.exit(0)
     } else {

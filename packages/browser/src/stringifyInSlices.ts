@@ -1,7 +1,8 @@
 // TEMPORARY copy of packages/core/src/stringify.ts until @aof-persist/core/portable exports
 // stringifyInSlices (requested): the main thread serializes a rewrite's snapshot with it. The
-// one change is how it yields: a MessageChannel message, which a background tab does not
-// throttle (its timers run at most once a second there).
+// changes: it yields with a MessageChannel message, which a background tab does not throttle
+// (its timers run at most once a second there), and it counts a run of array elements
+// serialized in one native call as that many steps (see below).
 const yieldToLoop = (): Promise<void> =>
   new Promise<void>((resolve) => {
     const { port1, port2 } = new MessageChannel()
@@ -157,6 +158,9 @@ export async function stringifyInSlices(
       const s = JSON.stringify(slice)
       if (f.i > 0) emit(',')
       emit(s.slice(1, -1))
+      // A run is as much work as its elements: count them, so the clock is read often
+      // enough for a slice to stay near sliceMs (64 runs of 256 items would be ~20 ms).
+      steps += slice.length - 1
       f.i = end
     } else {
       if (f.i >= f.keys.length) {

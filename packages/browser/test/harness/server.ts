@@ -13,8 +13,11 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 }
 
-/** What a {@link serve}d URL path answers with: a file on disk, or text made on the spot. */
-export type Route = string | { type: string; body: string | Uint8Array }
+/** What a {@link serve}d URL path answers with: a file on disk, text, or a function of the URL. */
+export type Route =
+  | string
+  | { type: string; body: string | Uint8Array }
+  | ((url: URL) => { type: string; body: string | Uint8Array })
 
 /** A static server on 127.0.0.1 (a secure context for OPFS), cross-origin isolated. */
 export interface TestServer {
@@ -35,13 +38,13 @@ export async function serve(): Promise<TestServer> {
   const routes = new Map<string, Route>()
   const mounts: [string, string][] = []
   const server: Server = createServer((req, res) => {
-    const urlPath = decodeURIComponent(
-      new URL(req.url ?? '/', 'http://x').pathname,
-    )
+    const url = new URL(req.url ?? '/', 'http://x')
+    const urlPath = decodeURIComponent(url.pathname)
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin')
     res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp')
     res.setHeader('Cache-Control', 'no-store')
     let route = routes.get(urlPath)
+    if (typeof route === 'function') route = route(url)
     if (route === undefined) {
       for (const [prefix, dir] of mounts) {
         if (!urlPath.startsWith(prefix)) continue

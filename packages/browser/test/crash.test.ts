@@ -1,0 +1,119 @@
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import type { BrowserAof, BrowserAofOptions } from '../src/index.js'
+import { browserSuite } from './harness/index.js'
+import { appReady, type AppGlobals } from './harness/page.js'
+
+declare const globalThis: AppGlobals
+
+// Kills the whole browser (SIGKILL of its main process, as a crash) at random moments while a
+// page appends numbered records and rewrites now and then, relaunches it on the same profile
+// and checks what reopens. More cycles: AOF_BROWSER_CRASH_CYCLES=60.
+const CYCLES = Number(process.env.AOF_BROWSER_CRASH_CYCLES ?? 12)
+
+const suite = browserSuite()
+
+/** Highest record number each cycle's page had confirmed through durable(). */
+const acked = new Map<string, number>()
+
+/** Records reopen as a prefix: an optional snapshot `{ snap: k }`, then `{ n: k }`, `{ n: k+1 }` ... */
+function count(records: unknown[]): number {
+  let next = 0
+  records.forEach((r, i) => {
+    const rec = r as { snap?: number; n?: number }
+    if (i === 0 && typeof rec.snap === 'number') next = rec.snap
+    else if (rec.n === next) next++
+    else
+      throw new Error(
+        `record ${i} is ${JSON.stringify(r)}, expected { n: ${next} }: not a prefix`,
+      )
+  })
+  return next
+}
+
+/** Starts the workload in `page`: appends forever, confirms some records, rewrites now and then. */
+function startWorkload(
+  page: Page,
+  cycle: string,
+  options: Pick<BrowserAofOptions, 'fsync'>,
+) {
+  return page.evaluate(
+    async ({ cycle, options }) => {
+      const log: BrowserAof = await globalThis.browser.openBrowserAof({
+        name: 'crash',
+        ...options,
+      })
+      const records = [...log.records()] as { snap?: number; n?: number }[]
+      let n = 0
+      for (const [i, r] of records.entries())
+        n = i === 0 && typeof r.snap === 'number' ? r.snap : n + 1
+      globalThis.t.log = log
+      const cut = log.stats().truncatedTail !== null
+      void (async () => {
+        for (let round = 0; ; round++) {
+          const batch = 1 + Math.floor(Math.random() * 20)
+          for (let i = 0; i < batch; i++) log.append({ n: n++ })
+          if (round % 25 === 24 && !log.stats().rewriteInProgress)
+            log.rewrite({ snap: n }).catch(() => {})
+          if (Math.random() < 0.3) {
+            const upTo = n - 1
+            await log.durable()
+            void fetch(`/ack?cycle=${cycle}&n=${upTo}`)
+          } else await new Promise((r) => setTimeout(r, 0))
+        }
+      })()
+      return { records, cut }
+    },
+    { cycle, options },
+  )
+}
+
+describe('a browser killed at random moments', () => {
+  it(`reopens its store as a prefix every time, and keeps everything durable() confirmed (${CYCLES} kills)`, async () => {
+    suite.server.set('/ack', (url) => {
+      const cycle = url.searchParams.get('cycle')!
+      const n = Number(url.searchParams.get('n'))
+      acked.set(cycle, Math.max(acked.get(cycle) ?? -1, n))
+      return { type: 'text/plain', body: 'ok' }
+    })
+    let previous = 0
+    let rewrites = 0
+    let tornTails = 0
+    for (let cycle = 0; cycle < CYCLES; cycle++) {
+      const fsync = cycle % 3 === 2 ? 'everysec' : 'always'
+      const page = await suite.browser.open(suite.url('/app.html'))
+      await appReady(page)
+      const { records, cut } = await startWorkload(page, String(cycle), {
+        fsync,
+      })
+      if (cut) tornTails++
+      const reopened = count(records)
+      // What the last cycle confirmed survived the kill.
+      expect(reopened).toBeGreaterThanOrEqual(
+        (acked.get(String(cycle - 1)) ?? -1) + 1,
+      )
+      expect(reopened).toBeGreaterThanOrEqual(previous)
+      if ((records[0] as { snap?: number } | undefined)?.snap !== undefined)
+        rewrites++
+      previous = reopened
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 900))
+      await suite.browser.kill()
+    }
+    const page = await suite.browser.open(suite.url('/app.html'))
+    await appReady(page)
+    const last = await page.evaluate(async () => {
+      const log = await globalThis.browser.openBrowserAof({ name: 'crash' })
+      const records = [...log.records()]
+      await log.close()
+      return records
+    })
+    expect(count(last)).toBeGreaterThanOrEqual(
+      (acked.get(String(CYCLES - 1)) ?? -1) + 1,
+    )
+    // The workload reached a rewrite at least once across the cycles.
+    expect(rewrites).toBeGreaterThan(0)
+    console.log(
+      `browser kills: ${CYCLES}, records at the end: ${count(last)}, reopened from a rewrite's base: ${rewrites}, torn tails cut: ${tornTails}, confirmed records checked: ${[...acked.values()].reduce((a, b) => a + b + 1, 0)}`,
+    )
+  })
+})
