@@ -2,6 +2,7 @@
 // playwright-core, persistent profile, pages from 127.0.0.1). Each figure is a ratio to a floor
 // measured in the same worker or page and the same run. Prints a table and writes
 // docs/bench/browser.json. Never asserts a time: read the ratios against the goals.
+/* global Worker, MessageChannel -- used inside page.evaluate callbacks, which run in the page */
 import * as fs from 'node:fs'
 import * as http from 'node:http'
 import { createRequire } from 'node:module'

@@ -1,3 +1,4 @@
+/* global self, navigator */
 // The bench's worker (bundled with the core by bench/browser.bench.mjs): the engine on OPFS and
 // the floors it is measured against, in the same worker.
 import { openAofAsync } from '@aof-persist/core/portable'
