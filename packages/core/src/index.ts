@@ -2,6 +2,7 @@
 export { openAof } from './aof.js'
 export { AofError, isAofError } from './errors.js'
 export { checkAof, readAofEntries } from './reader.js'
+export { memoryStorage } from './memoryStorage.js'
 export { fixAof, truncateAofToTimestamp } from './repair.js'
 export {
   findUnserializable,
@@ -12,6 +13,15 @@ export {
 
 export type { AofErrorCode, AofErrorLocation } from './errors.js'
 export type { SnapshotAction, Unserializable } from './record.js'
+export type {
+  MemoryCrashState,
+  MemoryEvent,
+  MemoryFault,
+  MemoryOp,
+  MemoryStorage,
+  MemoryStorageOptions,
+} from './memoryStorage.js'
+export type { CrashStateOptions, MemoryImage } from './memoryCrash.js'
 export type {
   Aof,
   AofCut,

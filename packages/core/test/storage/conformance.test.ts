@@ -1,0 +1,221 @@
+// The storage conformance suite against the in-memory storage (both name models) and, to check
+// the suite itself on a real file system, a minimal adapter over node:fs written for this test
+// only. Once the engine's nodeStorage lands on main, it replaces that adapter here.
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { storageConformance } from '../../src/conformance.js'
+import { AofError } from '../../src/errors.js'
+import { memoryStorage } from '../../src/memoryStorage.js'
+import type { Storage, StorageFile } from '../../src/storage.js'
+
+describe('memoryStorage() passes the conformance suite', () => {
+  storageConformance(it, () => memoryStorage(), {
+    reopen: (s) => (s as ReturnType<typeof memoryStorage>).reopen(),
+  })
+})
+
+describe('memoryStorage({ durableNames: false, backgroundSync: true }) passes the conformance suite', () => {
+  storageConformance(
+    it,
+    () => memoryStorage({ durableNames: false, backgroundSync: true }),
+    { reopen: (s) => (s as ReturnType<typeof memoryStorage>).reopen() },
+  )
+})
+
+/** The smallest Storage over node:fs: enough to run the suite on a real file system. */
+function fsStorage(dir: string): Storage {
+  const at = (name: string) => path.join(dir, name)
+  const lockFile = at('aof.lock')
+  return {
+    location: dir,
+    durableNames: true,
+    describe: at,
+    prepare: () => void fs.mkdirSync(dir, { recursive: true }),
+    lock() {
+      try {
+        fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' })
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+        throw new AofError('AOF_LOCKED', `${dir} is locked`, { file: lockFile })
+      }
+      let held = true
+      return {
+        release() {
+          if (held) fs.rmSync(lockFile, { force: true })
+          held = false
+        },
+      }
+    },
+    list: () => fs.readdirSync(dir),
+    stat(name) {
+      try {
+        const st = fs.lstatSync(at(name))
+        const type = st.isFile()
+          ? 'file'
+          : st.isDirectory()
+            ? 'directory'
+            : st.isSymbolicLink()
+              ? 'symlink'
+              : 'other'
+        return { size: st.isFile() ? st.size : 0, type }
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+        throw err
+      }
+    },
+    open(name, { write, create }): StorageFile {
+      const { O_RDWR, O_RDONLY, O_CREAT } = fs.constants
+      const fd = fs.openSync(
+        at(name),
+        (write ? O_RDWR : O_RDONLY) | (create ? O_CREAT : 0),
+        0o600,
+      )
+      return {
+        size: () => fs.fstatSync(fd).size,
+        read: (buf, pos) => fs.readSync(fd, buf, 0, buf.length, pos),
+        write: (data, pos) => fs.writeSync(fd, data, 0, data.length, pos),
+        truncate: (size) => fs.ftruncateSync(fd, size),
+        sync: () => fs.fdatasyncSync(fd),
+        close: () => fs.closeSync(fd),
+      }
+    },
+    rename: (from, to) => fs.renameSync(at(from), at(to)),
+    remove: (name) => fs.rmSync(at(name), { force: true }),
+    syncDir() {
+      const fd = fs.openSync(dir, 'r')
+      try {
+        fs.fsyncSync(fd)
+      } finally {
+        fs.closeSync(fd)
+      }
+    },
+  }
+}
+
+describe('a minimal node:fs adapter passes the conformance suite (node:fs allows what OPFS refuses, so without the handle rules)', () => {
+  storageConformance(
+    it,
+    () => fsStorage(fs.mkdtempSync(path.join(os.tmpdir(), 'aof-conf-'))),
+    {
+      exclusiveHandles: false,
+      reopen: (s) => fsStorage(s.location),
+      destroy: (s) => fs.rmSync(s.location, { recursive: true, force: true }),
+    },
+  )
+})
+
+describe('the conformance suite fails an implementation that breaks the contract', () => {
+  // Each broken storage must make at least one of the suite's tests fail.
+  const broken: [string, () => Storage][] = [
+    [
+      'create truncates an existing file',
+      () => {
+        const s = memoryStorage()
+        const open = s.open.bind(s)
+        s.open = (name, o) => {
+          const f = open(name, o)
+          if (o.create) f.truncate(0)
+          return f
+        }
+        return s
+      },
+    ],
+    [
+      'a missing file opens without create',
+      () => {
+        const s = memoryStorage()
+        const open = s.open.bind(s)
+        s.open = (name, o) => open(name, { ...o, create: true })
+        return s
+      },
+    ],
+    [
+      'rename does not replace an existing name',
+      () => {
+        const s = memoryStorage()
+        const rename = s.rename.bind(s)
+        s.rename = (from, to) => {
+          if (s.stat(to))
+            throw Object.assign(new Error('EEXIST'), { code: 'EEXIST' })
+          rename(from, to)
+        }
+        return s
+      },
+    ],
+    [
+      'a second lock succeeds',
+      () => {
+        const s = memoryStorage()
+        s.lock = () => ({ release() {} })
+        return s
+      },
+    ],
+    [
+      'write reports more bytes than it wrote',
+      () => {
+        const s = memoryStorage()
+        const open = s.open.bind(s)
+        s.open = (name, o) => {
+          const f = open(name, o)
+          const write = f.write.bind(f)
+          f.write = (data, at) => {
+            write(data.subarray(0, Math.max(1, data.length >> 1)), at)
+            return data.length
+          }
+          return f
+        }
+        return s
+      },
+    ],
+    [
+      'a growing truncate fills with something else than zeros',
+      () => {
+        const s = memoryStorage()
+        const open = s.open.bind(s)
+        s.open = (name, o) => {
+          const f = open(name, o)
+          const truncate = f.truncate.bind(f)
+          f.truncate = (size) => {
+            const old = f.size()
+            truncate(size)
+            if (size > old) f.write(new Uint8Array(size - old).fill(0xff), old)
+          }
+          return f
+        }
+        return s
+      },
+    ],
+    [
+      'a second read-write handle opens',
+      () => {
+        const s = memoryStorage()
+        const open = s.open.bind(s)
+        s.open = (name, o) => {
+          try {
+            return open(name, o)
+          } catch (err) {
+            if ((err as { code?: string }).code !== 'EBUSY') throw err
+            return memoryStorage().open(name, { ...o, create: true })
+          }
+        }
+        return s
+      },
+    ],
+  ]
+  it.each(broken)('%s', async (_what, make) => {
+    const failures: string[] = []
+    const tests: [string, () => Promise<void> | void][] = []
+    storageConformance((name, fn) => tests.push([name, fn]), make)
+    for (const [name, fn] of tests) {
+      try {
+        await fn()
+      } catch (err) {
+        failures.push(`${name}: ${(err as Error).message}`)
+      }
+    }
+    expect(failures.length).toBeGreaterThan(0)
+    expect(failures.join('\n')).toMatch(/storage conformance:/)
+  })
+})
