@@ -78,6 +78,8 @@ export interface CrashStateOptions {
 /** One crash state: a label saying what was lost, and what the disk holds. */
 export interface CrashImage {
   label: string
+  /** How many pending name operations this state lost. */
+  lostNames: number
   files: Map<string, { type: EntryType; data: Uint8Array }>
 }
 
@@ -255,6 +257,7 @@ export function crashImages(
   const ops = image.pendingNames
   const subsets = nameSubsets(ops.length, options.names ?? 'any', limit, rng)
   const nameMaps = subsets.map((keep) => ({
+    lost: ops.length - keep.length,
     label:
       ops.length === 0
         ? ''
@@ -302,7 +305,11 @@ export function crashImages(
         data: chosen.get(ino) ?? inode.durable,
       })
     }
-    return { label: labels.join('; ') || 'nothing pending', files: out }
+    return {
+      label: labels.join('; ') || 'nothing pending',
+      lostNames: names.lost,
+      files: out,
+    }
   }
   const key = (s: CrashImage) =>
     [...s.files]

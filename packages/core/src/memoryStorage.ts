@@ -66,6 +66,8 @@ export interface MemoryStorageOptions {
 /** A crash state: what was lost, and the storage the disk is left as. */
 export interface MemoryCrashState {
   label: string
+  /** How many pending name operations this state lost. */
+  lostNames: number
   storage: MemoryStorage
 }
 
@@ -317,10 +319,10 @@ export class MemoryStorage implements Storage {
     return {
       total,
       exhaustive,
-      states: states.map(({ label, files }) => {
+      states: states.map(({ label, lostNames, files }) => {
         const storage = new MemoryStorage(storageOptions)
         for (const [name, f] of files) storage.put(name, f.data, f.type)
-        return { label, storage }
+        return { label, lostNames, storage }
       }),
     }
   }
