@@ -112,6 +112,16 @@ export function storageConformance(
     },
   )
 
+  t(
+    'remove with background removes the file once its answer is awaited',
+    async (s) => {
+      await put(s, 't1', 'x')
+      await s.remove('t1', { background: true })
+      equal(await names(s), [], 'list() after a background remove')
+      await s.remove('t1', { background: true })
+    },
+  )
+
   t('list gives plain names, each once', async (s) => {
     for (const n of ['t1', 't2', 't3']) await put(s, n, n)
     await s.rename('t3', 't4')
@@ -142,6 +152,20 @@ export function storageConformance(
       first.release()
       const second = await s.lock()
       second.release()
+    },
+  )
+
+  t(
+    'probeLock, where offered, fails with AOF_LOCKED while the lock is held and takes nothing',
+    async (s) => {
+      if (!s.probeLock) return
+      await s.probeLock()
+      await s.probeLock()
+      const held = await s.lock()
+      await fails(() => s.probeLock!(), 'AOF_LOCKED', 'probeLock while held')
+      held.release()
+      await s.probeLock()
+      ;(await s.lock()).release()
     },
   )
 

@@ -1,111 +1,100 @@
-import * as fs from 'node:fs'
-import * as path from 'node:path'
-
-/** Mode of every file aof-persist creates: owner read/write only. */
-export const FILE_MODE = 0o600
-/** Mode of a store directory aof-persist creates. */
-export const DIR_MODE = 0o700
+import { ioError } from './errors.js'
+import { io, type Step, type Storage, type StorageFile } from './storage.js'
 
 /**
- * fsyncs a directory so that a rename or a new file inside it survives power loss. Some
- * platforms cannot open or fsync directories (Windows: EISDIR/EPERM; some file systems:
- * EINVAL/EBADF); like Redis's fsyncFileDir those errors are ignored, every other one throws.
+ * Writes all of `data` at offset `at` of `file`, looping over short writes; returns the bytes
+ * written (`data.length`). A write that makes no progress throws (`EIO`) instead of spinning.
  */
-export function fsyncDir(dir: string): void {
-  let fd: number
-  try {
-    fd = fs.openSync(dir, 'r')
-  } catch (err) {
-    if (isIgnorableDirSyncError(err)) return
-    throw err
-  }
-  try {
-    fs.fsyncSync(fd)
-  } catch (err) {
-    if (!isIgnorableDirSyncError(err)) throw err
-  } finally {
-    fs.closeSync(fd)
-  }
-}
-
-const isIgnorableDirSyncError = (err: unknown): boolean => {
-  const code = (err as NodeJS.ErrnoException).code
-  return (
-    code === 'EISDIR' ||
-    code === 'EPERM' ||
-    code === 'EINVAL' ||
-    code === 'EBADF'
-  )
-}
-
-/**
- * Creates `dir` and any missing parents (mode 0700) and fsyncs the directory each new one was
- * created in: a new directory's name is only durable once its parent is fsynced, and without
- * that a power loss can take a new store away with every record acknowledged in it. A parent
- * this process may not open for reading is skipped (nothing better can be done there).
- */
-export function mkdirDurableSync(dir: string): void {
-  const first = fs.mkdirSync(dir, { recursive: true, mode: DIR_MODE })
-  if (first === undefined) return
-  for (let d = dir; ; d = path.dirname(d)) {
-    try {
-      fsyncDir(path.dirname(d))
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EACCES') throw err
-    }
-    if (d === path.resolve(first) || d === path.dirname(d)) break
-  }
-}
-
-/** Writes all of `data` at the file's current position, looping over short writes. */
-export function writeAll(fd: number, data: Buffer): void {
+export function writeAll(
+  file: StorageFile,
+  data: Uint8Array,
+  at: number,
+): number {
   let done = 0
   while (done < data.length) {
-    done += fs.writeSync(fd, data, done, data.length - done)
+    const n = file.write(data.subarray(done), at + done)
+    if (!(n > 0)) {
+      throw Object.assign(new Error('a write made no progress'), {
+        code: 'EIO',
+      })
+    }
+    done += n
   }
+  return done
 }
 
 /**
- * Replaces `target` atomically and durably: write a temp file beside it, fdatasync it, fsync
- * the directory, rename it over the target, fsync the directory again. The fdatasync must come
- * before the rename: otherwise a power loss can leave the new name pointing at an empty or
- * partial file. The first directory fsync makes the names created or renamed before this call
- * durable (a new incr file, a base renamed into place): the new target (a manifest) may list
- * them, and a file system may persist this rename before those if nothing orders them.
- * A failure leaves the old target in place and removes the temp file.
+ * Replaces `target` atomically and durably: write `temp`, fdatasync it, sync the directory,
+ * rename it over the target, sync the directory again. The fdatasync must come before the
+ * rename: otherwise a power loss can leave the new name pointing at an empty or partial file.
+ * The first directory sync makes the names created or renamed before this call durable (a new
+ * incr file, a base renamed into place): the new target (a manifest) may list them, and a file
+ * system may persist this rename before those if nothing orders them. A failure leaves the old
+ * target in place and removes the temp file. Throws the storage's error.
  */
-export function writeFileAtomicSync(
+export function* writeFileAtomic(
+  storage: Storage,
   target: string,
   temp: string,
-  data: Buffer,
-): void {
-  const fd = fs.openSync(temp, 'w', FILE_MODE)
+  data: Uint8Array,
+): Step<void> {
+  const file = yield* io(storage.open(temp, { write: true, create: true }))
   try {
-    writeAll(fd, data)
-    fs.fdatasyncSync(fd)
-    fsyncDir(path.dirname(target))
+    file.truncate(0)
+    writeAll(file, data, 0)
+    file.sync()
   } catch (err) {
-    fs.closeSync(fd)
-    fs.rmSync(temp, { force: true })
+    file.close()
+    yield* io(storage.remove(temp))
     throw err
   }
-  fs.closeSync(fd)
+  file.close()
   try {
-    fs.renameSync(temp, target)
+    yield* io(storage.syncDir())
+    yield* io(storage.rename(temp, target))
   } catch (err) {
-    fs.rmSync(temp, { force: true })
+    yield* io(storage.remove(temp))
     throw err
   }
-  fsyncDir(path.dirname(target))
+  yield* io(storage.syncDir())
 }
 
-/** Truncates `file` to `size` and makes the new size durable before returning. */
-export function truncateDurableSync(file: string, size: number): void {
-  fs.truncateSync(file, size)
-  const fd = fs.openSync(file, 'r+')
+/** The whole content of a small file (a manifest); null when it does not exist. */
+export function* readWholeFile(
+  storage: Storage,
+  name: string,
+  op: string,
+): Step<Uint8Array | null> {
+  let file: StorageFile
   try {
-    fs.fdatasyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
+    file = yield* io(storage.open(name, { write: false, create: false }))
+  } catch (err) {
+    if ((err as { code?: unknown } | null)?.code === 'ENOENT') return null
+    throw ioError(
+      op,
+      storage.describe(name),
+      err,
+      "Check the directory's permissions.",
+    )
   }
+  try {
+    const bytes = new Uint8Array(file.size())
+    let done = 0
+    while (done < bytes.length) {
+      const n = file.read(bytes.subarray(done), done)
+      if (n === 0) break
+      done += n
+    }
+    return bytes.subarray(0, done)
+  } catch (err) {
+    throw ioError(op, storage.describe(name), err)
+  } finally {
+    file.close()
+  }
+}
+
+/** Cuts an open file to `size` and makes the new size durable before returning. */
+export function cutDurably(file: StorageFile, size: number): void {
+  file.truncate(size)
+  file.sync()
 }

@@ -1,6 +1,6 @@
 /**
  * Stable error codes. Codes are API (branch on them); messages may improve between releases.
- * Each code has an entry in docs/reference/errors.md.
+ * Each code has an entry in docs/reference/errors.md (the `DOCS` address below).
  */
 export type AofErrorCode =
   /** Another process (or another `openAof` in this process) holds the directory's lock. */
@@ -27,6 +27,13 @@ export type AofErrorCode =
   | 'AOF_REFUSED'
   /** The store was wired up wrongly (for example the root reducer is not wrapped with `withAof`). */
   | 'AOF_SETUP'
+
+/**
+ * Where the reference pages live, for messages: an installed package does not contain the
+ * repository's docs/ folder.
+ */
+export const DOCS =
+  'https://github.com/aof-persist/aof-persist/blob/main/docs/reference/'
 
 /** Where in the store directory an error was found. */
 export interface AofErrorLocation {
@@ -70,15 +77,24 @@ export function isAofError(err: unknown, code?: AofErrorCode): err is AofError {
   return err instanceof AofError && (code === undefined || err.code === code)
 }
 
-/** Wraps a Node I/O error as `AOF_IO`, naming the operation, the file and what to do next. */
+/**
+ * Wraps a storage error as `AOF_IO`, naming the operation, the file and what to do next. An
+ * `AofError` (a lock, a manifest error raised inside the operation) passes through unchanged.
+ */
 export function ioError(
   op: string,
   file: string,
   cause: unknown,
   next?: string,
 ): AofError {
+  if (cause instanceof AofError) return cause
+  const c = cause as { code?: unknown; message?: unknown } | null | undefined
   const reason =
-    (cause as NodeJS.ErrnoException | undefined)?.code ?? String(cause)
+    typeof c?.code === 'string'
+      ? c.code
+      : typeof c?.message === 'string'
+        ? c.message
+        : String(cause)
   return new AofError(
     'AOF_IO',
     `${op} failed for ${file}: ${reason}.${next ? ` ${next}` : ''}`,

@@ -1,18 +1,35 @@
-// The public API of @aof-persist/core: every exported name is listed here, nothing else is.
-export { openAof } from './aof.js'
-export { AofError, isAofError } from './errors.js'
-export { checkAof, readAofEntries } from './reader.js'
-export { memoryStorage } from './memoryStorage.js'
-export { fixAof, truncateAofToTimestamp } from './repair.js'
+// The public API of @aof-persist/core on Node: every exported name is listed here, nothing
+// else is. portable.ts is the same API without Node's file system (for browsers and workers).
 export {
+  checkAof,
+  fixAof,
+  openAof,
+  openAofAsync,
+  readAofEntries,
+  truncateAofToTimestamp,
+} from './node.js'
+export { nodeStorage } from './nodeStorage.js'
+export { AofError, isAofError } from './errors.js'
+export {
+  DEFAULT_AUTO_REWRITE_MIN_SIZE,
+  DEFAULT_AUTO_REWRITE_PERCENTAGE,
+  DEFAULT_FILE_NAME,
+  growthPercent,
+  isRewriteDue,
+} from './options.js'
+export {
+  encodeJson,
   findUnserializable,
   readSnapshot,
   snapshotAction,
   SNAPSHOT_TYPE,
 } from './record.js'
+export { memoryStorage } from './memoryStorage.js'
+export { io, runAsync, runSync } from './storage.js'
 
 export type { AofErrorCode, AofErrorLocation } from './errors.js'
 export type { SnapshotAction, Unserializable } from './record.js'
+export type { CrashStateOptions, MemoryImage } from './memoryCrash.js'
 export type {
   MemoryCrashState,
   MemoryEvent,
@@ -21,7 +38,15 @@ export type {
   MemoryStorage,
   MemoryStorageOptions,
 } from './memoryStorage.js'
-export type { CrashStateOptions, MemoryImage } from './memoryCrash.js'
+export type { RepairOptions } from './repair.js'
+export type {
+  Awaitable,
+  Step,
+  Storage,
+  StorageFile,
+  StorageLock,
+  StorageStat,
+} from './storage.js'
 export type {
   Aof,
   AofCut,

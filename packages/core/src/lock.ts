@@ -1,8 +1,11 @@
+// The single-writer lock of the Node storage (nodeStorage.ts); OPFS uses Web Locks instead.
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { FILE_MODE } from './durable.js'
 import { AofError } from './errors.js'
+
+/** Mode of the lock file: owner read/write only. */
+const FILE_MODE = 0o600
 
 /** The lock file's name. One per directory, whatever `fileName` the store uses. */
 export const LOCK_NAME = 'aof.lock'

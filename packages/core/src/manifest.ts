@@ -1,7 +1,6 @@
-import * as fs from 'node:fs'
-import * as path from 'node:path'
-import { writeFileAtomicSync } from './durable.js'
-import { AofError } from './errors.js'
+import { readWholeFile, writeFileAtomic } from './durable.js'
+import { AofError, DOCS, ioError } from './errors.js'
+import type { Step, Storage } from './storage.js'
 import type { ManifestEntry } from './types.js'
 
 /** Longest manifest line Redis reads, newline included (`MANIFEST_MAX_LINE`). */
@@ -29,7 +28,7 @@ export const fileNames = (fileName: string) => ({
   tempManifest: `temp-${fileName}.manifest`,
   base: (seq: number) => `${fileName}.${seq}.base.aof`,
   incr: (seq: number) => `${fileName}.${seq}.incr.aof`,
-  tempRewrite: (seq: number) => `temp-${fileName}.${seq}.rewrite.aof`,
+  tempRewrite: `temp-${fileName}.rewrite.aof`,
 })
 
 /** True when `name` holds a path separator; Redis's `pathIsBaseName` rejects `/` and `\`. */
@@ -52,13 +51,13 @@ export function nextSeq(m: Manifest, type: 'base' | 'incr'): number {
  * manifest in errors. Throws `AOF_MANIFEST_INVALID` naming the line.
  */
 export function parseManifest(
-  buf: Buffer,
+  buf: Uint8Array,
   file: string,
   fileName?: string,
 ): Manifest {
   // latin1 maps each byte to one char, so lengths are byte lengths and \xHH escapes in quoted
   // names can be turned back into UTF-8 bytes after splitting.
-  const text = buf.toString('latin1')
+  const text = latin1(buf)
   const m: Manifest = { base: null, history: [], incrs: [] }
   if (text.length === 0)
     throw manifestError(file, 0, '', 'Found an empty AOF manifest')
@@ -114,7 +113,7 @@ export function parseManifest(
       const key = args[i]!.toLowerCase()
       const value = args[i + 1]!
       if (key === 'file') {
-        name = Buffer.from(value, 'latin1').toString('utf8')
+        name = utf8.decode(Uint8Array.from(value, (c) => c.charCodeAt(0)))
         if (isPath(name)) {
           throw manifestError(
             file,
@@ -181,6 +180,18 @@ export function parseManifest(
   return m
 }
 
+/** Bytes as a string of the same length, one char per byte (ISO-8859-1). */
+function latin1(bytes: Uint8Array): string {
+  let out = ''
+  for (let i = 0; i < bytes.length; i += 8192) {
+    out += String.fromCharCode(...bytes.subarray(i, i + 8192))
+  }
+  return out
+}
+
+// Not fatal: a name that is not valid UTF-8 is still a name; it fails later as a missing file.
+const utf8 = new TextDecoder()
+
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 /** The store-aware checks of {@link parseManifest}. */
@@ -196,7 +207,7 @@ function checkStoreName(
   if (
     name === names.manifest ||
     name === names.tempManifest ||
-    name === `temp-${fileName}.rewrite.aof` ||
+    name === names.tempRewrite ||
     name === 'aof.lock' ||
     name.startsWith('aof.lock.')
   ) {
@@ -233,7 +244,7 @@ function manifestError(
       : `: ${reason}`
   return new AofError(
     'AOF_MANIFEST_INVALID',
-    `Invalid AOF manifest ${file}${at}. Fix that line by hand or restore the manifest from a backup (see docs/reference/file-format.md); the data files were not touched.`,
+    `Invalid AOF manifest ${file}${at}. Fix that line by hand or restore the manifest from a backup (see ${DOCS}file-format.md); the data files were not touched.`,
     { file, line: line > 0 ? line : undefined },
   )
 }
@@ -316,7 +327,7 @@ export function splitArgs(line: string): string[] | null {
  * would otherwise read as the start of a single-quoted section. Non-ASCII bytes become \xHH.
  */
 export function quoteName(name: string): string {
-  const bytes = Buffer.from(name, 'utf8')
+  const bytes = new TextEncoder().encode(name)
   let needs = false
   for (const b of bytes) {
     if (b <= 0x20 || b >= 0x7f || b === 0x5c || b === 0x22 || b === 0x27)
@@ -340,7 +351,7 @@ export function quoteName(name: string): string {
 }
 
 /** Formats a manifest in Redis's order: base, history (newest first), incr files by seq. */
-export function formatManifest(m: Manifest): Buffer {
+export function formatManifest(m: Manifest): Uint8Array {
   const entries = [...(m.base ? [m.base] : []), ...m.history, ...m.incrs]
   const text = entries
     .map(
@@ -348,7 +359,7 @@ export function formatManifest(m: Manifest): Buffer {
         `file ${quoteName(e.name)} seq ${e.seq} type ${TYPE_CHAR[e.type]}\n`,
     )
     .join('')
-  return Buffer.from(text, 'utf8')
+  return new TextEncoder().encode(text)
 }
 
 /** Every entry of a manifest in file order (base, history, incr). */
@@ -358,36 +369,43 @@ export const manifestEntries = (m: Manifest): ManifestEntry[] => [
   ...m.incrs,
 ]
 
-/** Reads and validates `<dir>/<fileName>.manifest`; null when there is none. */
-export function readManifest(dir: string, fileName: string): Manifest | null {
-  const file = path.join(dir, fileNames(fileName).manifest)
-  let buf: Buffer
-  try {
-    buf = fs.readFileSync(file)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
-    throw new AofError(
-      'AOF_IO',
-      `Cannot read the AOF manifest ${file}: ${(err as NodeJS.ErrnoException).code}. Check the directory's permissions.`,
-      { file, cause: err },
-    )
-  }
-  return parseManifest(buf, file, fileName)
+/**
+ * Reads and validates the store's manifest; null when there is none. Throws
+ * `AOF_MANIFEST_INVALID` naming the line, or `AOF_IO`.
+ */
+export function* readManifest(
+  storage: Storage,
+  fileName: string,
+): Step<Manifest | null> {
+  const name = fileNames(fileName).manifest
+  const bytes = yield* readWholeFile(storage, name, 'Reading the AOF manifest')
+  if (bytes === null) return null
+  return parseManifest(bytes, storage.describe(name), fileName)
 }
 
 /**
- * Writes the manifest atomically (temp file, fdatasync, rename, directory fsync): a crash
+ * Writes the manifest atomically (temp file, fdatasync, rename, directory sync): a crash
  * leaves either the old manifest or the new one, never a mix.
  */
-export function persistManifest(
-  dir: string,
+export function* persistManifest(
+  storage: Storage,
   fileName: string,
   m: Manifest,
-): void {
+): Step<void> {
   const names = fileNames(fileName)
-  writeFileAtomicSync(
-    path.join(dir, names.manifest),
-    path.join(dir, names.tempManifest),
-    formatManifest(m),
-  )
+  try {
+    yield* writeFileAtomic(
+      storage,
+      names.manifest,
+      names.tempManifest,
+      formatManifest(m),
+    )
+  } catch (err) {
+    throw ioError(
+      'Writing the manifest',
+      storage.describe(names.manifest),
+      err,
+      'The previous manifest is still in place.',
+    )
+  }
 }

@@ -123,11 +123,7 @@ export class MemoryStorage implements Storage {
   lock(): StorageLock {
     return this.#run({ op: 'lock' }, () => {
       const { disk } = this
-      if (disk.lockHolder !== null)
-        throw new AofError(
-          'AOF_LOCKED',
-          `The store ${this.location} is locked by ${disk.lockHolder.by === this ? 'another openAof on the same storage' : 'another storage on the same memory disk'}. Only one writer may open a store: close the other one first, or use the read-only tools (checkAof).`,
-        )
+      if (disk.lockHolder !== null) throw this.#lockedError()
       const holder = { by: this }
       disk.lockHolder = holder
       return {
@@ -135,6 +131,12 @@ export class MemoryStorage implements Storage {
           if (disk.lockHolder === holder) disk.lockHolder = null
         },
       }
+    })
+  }
+
+  probeLock(): void {
+    this.#run({ op: 'lock' }, () => {
+      if (this.disk.lockHolder !== null) throw this.#lockedError()
     })
   }
 
@@ -191,7 +193,8 @@ export class MemoryStorage implements Storage {
     })
   }
 
-  remove(name: string): void {
+  /** Removes at once, also when asked for a `background` removal (this storage is synchronous). */
+  remove(name: string, _options?: { background?: boolean }): void {
     this.#run({ op: 'remove', name }, () => {
       const ino = this.disk.names.get(name)
       if (ino === undefined) return
@@ -352,6 +355,14 @@ export class MemoryStorage implements Storage {
     }
     this.#notify(event)
     return result
+  }
+
+  #lockedError(): AofError {
+    const by = this.disk.lockHolder?.by === this
+    return new AofError(
+      'AOF_LOCKED',
+      `The store ${this.location} is locked by ${by ? 'another openAof on the same storage' : 'another storage on the same memory disk'}. Only one writer may open a store: close the other one first, or use the read-only tools (checkAof).`,
+    )
   }
 
   #notify(event: MemoryEvent) {

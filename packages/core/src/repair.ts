@@ -1,13 +1,15 @@
-import * as path from 'node:path'
-import { truncateDurableSync } from './durable.js'
-import { AofError, ioError } from './errors.js'
-import { DirLock } from './lock.js'
-import { checkAof, readAofEntries, readStore } from './reader.js'
+import { checkAofOn, readAofEntriesOn, readStore, storageOf } from './check.js'
+import { cutDurably } from './durable.js'
+import { AofError, DOCS, ioError } from './errors.js'
+import { io, runSync, type Storage } from './storage.js'
 import type { AofCut } from './types.js'
 
-interface RepairOptions {
-  /** The store directory. */
-  dir: string
+/** Options of {@link fixAof} and {@link truncateAofToTimestamp}. */
+export interface RepairOptions {
+  /** The store directory (Node). */
+  dir?: string
+  /** The store's storage, instead of `dir` (a synchronous one). */
+  storage?: Storage
   /** @default 'appendonly.aof' */
   fileName?: string
   /**
@@ -34,22 +36,31 @@ function checkExpected(options: RepairOptions, result: AofCut): void {
   }
 }
 
-/** Truncates `file` to `size` and makes the new size durable. */
-function cut(file: string, size: number): void {
+/** Cuts the store's file `name` to `size` and makes the new size durable. */
+function cut(storage: Storage, name: string, size: number): void {
   try {
-    truncateDurableSync(file, size)
+    const file = runSync(io(storage.open(name, { write: true, create: false })))
+    try {
+      cutDurably(file, size)
+    } finally {
+      file.close()
+    }
   } catch (err) {
-    throw ioError('Truncating', file, err)
+    throw ioError('Truncating', storage.describe(name), err)
   }
 }
 
 /** Runs `fn` holding the store's lock (unless a dry run), so no writer appends meanwhile. */
-function withLock<T>(options: RepairOptions, fn: () => T): T {
-  if (options.dryRun) {
-    DirLock.assertFree(path.resolve(options.dir))
+function withLock<T>(
+  storage: Storage,
+  dryRun: boolean | undefined,
+  fn: () => T,
+): T {
+  if (dryRun) {
+    if (storage.probeLock) runSync(io(storage.probeLock()))
     return fn()
   }
-  const lock = DirLock.acquire(path.resolve(options.dir))
+  const lock = runSync(io(storage.lock()))
   try {
     return fn()
   } finally {
@@ -64,17 +75,22 @@ function withLock<T>(options: RepairOptions, fn: () => T): T {
  * Takes the store's lock (`AOF_LOCKED` when a writer holds it). Refuses with `AOF_REFUSED` when
  * the damage is not in the last file: cutting there would drop every later file's records.
  */
-export function fixAof(options: RepairOptions): AofCut | null {
-  return withLock(options, () => {
-    const report = checkAof(options)
+export function fixAofOn(
+  options: RepairOptions,
+  defaultStorage?: (dir: string) => Storage,
+): AofCut | null {
+  const storage = storageOf(options, defaultStorage)
+  const on = { fileName: options.fileName, storage }
+  return withLock(storage, options.dryRun, () => {
+    const report = checkAofOn(on)
     if (report.ok || !report.problem) return null
     const p = report.problem
     const last = report.files.at(-1)!
     if (p.file !== last.name) {
       throw new AofError(
         'AOF_REFUSED',
-        `Cannot fix ${report.dir}: the damage is in ${p.file} (line ${p.line}, byte offset ${p.offset}), which is not the last file; cutting it would drop every record after it, including later files. Make a backup and repair that line by hand (see docs/reference/file-format.md).`,
-        { file: path.join(report.dir, p.file), line: p.line, offset: p.offset },
+        `Cannot fix ${report.dir}: the damage is in ${p.file} (line ${p.line}, byte offset ${p.offset}), which is not the last file; cutting it would drop every record after it, including later files. Make a backup and repair that line by hand (see ${DOCS}file-format.md).`,
+        { file: storage.describe(p.file), line: p.line, offset: p.offset },
       )
     }
     const result: AofCut = {
@@ -85,7 +101,7 @@ export function fixAof(options: RepairOptions): AofCut | null {
       line: p.line,
     }
     checkExpected(options, result)
-    if (!options.dryRun) cut(last.path, p.offset)
+    if (!options.dryRun) cut(storage, last.name, p.offset)
     return result
   })
 }
@@ -97,8 +113,9 @@ export function fixAof(options: RepairOptions): AofCut | null {
  * not in the last file, or when the cut would leave the last file empty (offset 0).
  * Needs a store written with `timestamps: true`. Takes the lock unless `dryRun`.
  */
-export function truncateAofToTimestamp(
+export function truncateAofToTimestampOn(
   options: RepairOptions & { timestamp: number },
+  defaultStorage?: (dir: string) => Storage,
 ): AofCut | null {
   if (
     typeof options.timestamp !== 'number' ||
@@ -109,10 +126,14 @@ export function truncateAofToTimestamp(
       `aof-persist: option "timestamp" must be unix seconds (an integer >= 0), got ${String(options.timestamp)}`,
     )
   }
-  return withLock(options, () => {
-    const { files, dir } = readStore(options)
-    const last = files.at(-1)
-    for (const entry of readAofEntries(options)) {
+  const storage = storageOf(options, defaultStorage)
+  const on = { fileName: options.fileName, storage }
+  return withLock(storage, options.dryRun, () => {
+    const store = readStore(on, undefined)
+    store.close()
+    const last = store.files.at(-1)
+    const dir = store.location
+    for (const entry of readAofEntriesOn(on)) {
       if (entry.kind !== 'timestamp' || entry.time <= options.timestamp)
         continue
       if (!last || entry.file !== last.name) {
@@ -120,7 +141,7 @@ export function truncateAofToTimestamp(
           'AOF_REFUSED',
           `Cannot truncate ${dir} to timestamp ${options.timestamp}: the first later annotation is in ${entry.file} (line ${entry.line}), which is not the last file. If you insist, delete the files after it from the manifest by hand, then run this again.`,
           {
-            file: path.join(dir, entry.file),
+            file: storage.describe(entry.file),
             line: entry.line,
             offset: entry.offset,
           },
@@ -130,18 +151,18 @@ export function truncateAofToTimestamp(
         throw new AofError(
           'AOF_REFUSED',
           `Cannot truncate ${dir} to timestamp ${options.timestamp}: ${entry.file} has nothing before it, and the cut would leave the last file empty.`,
-          { file: last.path, line: entry.line, offset: 0 },
+          { file: storage.describe(last.name), line: entry.line, offset: 0 },
         )
       }
       const result: AofCut = {
         file: last.name,
-        path: last.path,
+        path: storage.describe(last.name),
         size: last.size,
         newSize: entry.offset,
         line: entry.line,
       }
       checkExpected(options, result)
-      if (!options.dryRun) cut(last.path, entry.offset)
+      if (!options.dryRun) cut(storage, last.name, entry.offset)
       return result
     }
     return null

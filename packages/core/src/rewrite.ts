@@ -1,183 +1,386 @@
-import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import { writeAll } from './durable.js'
+import { AofError } from './errors.js'
+import { openFreshIncr } from './loader.js'
+import {
+  fileNames,
+  nextSeq,
+  persistManifest,
+  type Manifest,
+} from './manifest.js'
+import { isRewriteDue } from './options.js'
+import { encodeJson, encodeRecord, timestampLine } from './record.js'
+import {
+  io,
+  runAsync,
+  runSync,
+  type Step,
+  type Storage,
+  type StorageFile,
+} from './storage.js'
+import { SLICE_MS, stringifyInSlices } from './stringify.js'
+import type { AofStats, AofStatus } from './types.js'
+import type { IncrWriter } from './writer.js'
 
-/** Longest stretch the serializer runs before it lets the event loop turn. */
-export const SLICE_MS = 8
+/** Automatic rewrites back off after this many failures in a row (Redis's threshold). */
+export const REWRITE_FAILURE_THRESHOLD = 3
 
-/** A subtree of at most this many values is serialized by one native JSON.stringify call. */
-const SMALL_NODES = 64
-/** Array elements serialized by one native call when none of them needs descending into. */
-const RUN = 256
-
-const isPlain = (v: object): boolean => {
-  if (Array.isArray(v)) return true
-  const proto = Object.getPrototypeOf(v) as unknown
-  return proto === Object.prototype || proto === null
+/**
+ * Delay before the next automatic rewrite after `failures` failures in a row: 1, 2, 4 ...
+ * minutes, at most 60, once the threshold is reached (Redis's `aofRewriteLimited`).
+ */
+export function rewriteBackoffMs(failures: number): number {
+  if (failures < REWRITE_FAILURE_THRESHOLD) return 0
+  const minutes = Math.min(60, 2 ** (failures - REWRITE_FAILURE_THRESHOLD))
+  return minutes * 60_000
 }
 
-/** Counts the values in `v`, stopping as soon as the count passes `budget`. */
-function countUpTo(v: unknown, budget: number): number {
-  if (typeof v !== 'object' || v === null) return 1
-  let n = 1
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length && n <= budget; i++)
-      n += countUpTo(v[i], budget - n)
-  } else {
-    for (const k in v) {
-      n += countUpTo((v as Record<string, unknown>)[k], budget - n)
-      if (n > budget) break
-    }
-  }
-  return n
+/** The state of an open store that the writer, the rewriter and the front share. */
+export interface StoreState {
+  readonly storage: Storage
+  readonly fileName: string
+  readonly names: ReturnType<typeof fileNames>
+  status: AofStatus
+  manifest: Manifest
+  /** Open handles of every file the manifest lists as base or incr, by name. */
+  files: Map<string, StorageFile>
+  /** Bytes of every listed file but the current incr. */
+  otherSize: number
+  /** The growth reference of automatic rewrites (Redis's aof_rewrite_base_size). */
+  growthBase: number
 }
 
 /**
- * True when a value should be walked entry by entry instead of handed to JSON.stringify in one
- * call: a plain array or object holding more than a few dozen values. Counting stops at the
- * budget, so deciding costs at most that much; a small subtree (a todo item) goes native.
+ * Writes the snapshot record's JSON text through `write`, in pieces; returns false when the
+ * snapshot serializes to nothing. May answer later (a serializer that yields to the loop).
  */
-function shouldDescend(v: unknown): v is object {
-  if (typeof v !== 'object' || v === null || !isPlain(v)) return false
-  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return false
-  return countUpTo(v, SMALL_NODES) > SMALL_NODES
+type Source = (write: (text: string) => void) => boolean | Promise<boolean>
+
+interface RewriteOptions<A> {
+  timestamps: boolean
+  autoRewritePercentage: number
+  autoRewriteMinSize: number
+  snapshot: (() => A) | undefined
 }
 
-type Frame =
-  | { array: true; v: unknown[]; i: number }
-  | {
-      array: false
-      v: Record<string, unknown>
-      keys: string[]
-      i: number
-      wrote: boolean
-    }
-
 /**
- * Serializes `value` exactly as `JSON.stringify(value)` would, in slices: it hands text to
- * `write` in pieces and lets the event loop turn whenever it has run for `sliceMs`, so a large
- * state does not stall the app. The value must not change meanwhile: immutable state (Redux,
- * Zustand) is a consistent snapshot for free. Throws what JSON.stringify throws (cycles, BigInt).
- * Returns false when the value serializes to nothing (undefined, a function).
+ * Rewrites (BGREWRITEAOF): switches to a new incr file, writes the snapshot as a temp base,
+ * installs it with one manifest switch, deletes the history files; backs off after failures.
+ * Each step is a {@link Step}, so a rewrite runs the same on Node (where everything up to the
+ * serializer's first slice happens on the caller's stack) and on OPFS.
  */
-export async function stringifyInSlices(
-  value: unknown,
-  write: (text: string) => void,
-  sliceMs = SLICE_MS,
-  shouldStop: () => boolean = () => false,
-): Promise<boolean> {
-  let out: string[] = []
-  let outLen = 0
-  const emit = (s: string) => {
-    out.push(s)
-    outLen += s.length
-    if (outLen >= 1 << 20) {
-      write(out.join(''))
-      out = []
-      outLen = 0
+export class Rewriter<A> {
+  readonly #s: StoreState
+  readonly #w: IncrWriter
+  readonly #o: RewriteOptions<A>
+  readonly #report: (err: AofError) => void
+  /** The running rewrite, until it settles. */
+  running: Promise<void> | null = null
+  #abandon = false
+  rewrites = 0
+  failures = 0
+  lastStatus: 'ok' | 'err' = 'ok'
+  lastMs = -1
+  #nextAutoAt = 0
+
+  constructor(
+    state: StoreState,
+    writer: IncrWriter,
+    o: RewriteOptions<A>,
+    report: (err: AofError) => void,
+  ) {
+    this.#s = state
+    this.#w = writer
+    this.#o = o
+    this.#report = report
+  }
+
+  /** A background rewrite with `snapshot`, serialized in slices. */
+  start(snapshot: () => A, auto: boolean): Promise<void> {
+    return this.#track(
+      runAsync(this.#run(() => this.#sliced(snapshot()), auto, true)),
+    )
+  }
+
+  /** A background rewrite whose snapshot record arrives already serialized, in pieces. */
+  startFrom(chunks: Iterable<string> | AsyncIterable<string>): Promise<void> {
+    return this.#track(
+      runAsync(this.#run(() => this.#chunks(chunks), false, true)),
+    )
+  }
+
+  /** The whole rewrite on the caller's stack (a synchronous storage only). */
+  runSync(snapshot: A): void {
+    const text = encodeJson(snapshot)
+    runSync(this.#run(() => (write) => (write(text), true), false, false))
+  }
+
+  /** Stops a running rewrite at its next slice; its temp file is removed. */
+  abandon(): void {
+    this.#abandon = true
+  }
+
+  #track(p: Promise<void>): Promise<void> {
+    const done = p.finally(() => {
+      if (this.running === done) this.running = null
+    })
+    this.running = done
+    return done
+  }
+
+  #sliced(snapshot: A): Source {
+    return async (write) => {
+      try {
+        return await stringifyInSlices(snapshot, write, SLICE_MS, () =>
+          this.#stopping(),
+        )
+      } catch (err) {
+        if (err instanceof TypeError) throw encodeFailure(snapshot, err)
+        throw err
+      }
     }
   }
-  const root = toJsonValue(value, '')
-  if (!shouldDescend(root)) {
-    const s = JSON.stringify(root)
-    if (s === undefined) return false
-    write(s)
-    return true
-  }
-  const stack: Frame[] = []
-  const onStack = new Set<object>()
-  const open = (v: object) => {
-    if (onStack.has(v))
-      throw new TypeError('Converting circular structure to JSON')
-    onStack.add(v)
-    if (Array.isArray(v)) {
-      emit('[')
-      stack.push({ array: true, v, i: 0 })
-    } else {
-      emit('{')
-      stack.push({
-        array: false,
-        v: v as Record<string, unknown>,
-        keys: Object.keys(v),
-        i: 0,
-        wrote: false,
-      })
-    }
-  }
-  open(root)
-  let sliceStart = performance.now()
-  let steps = 0
-  while (stack.length > 0) {
-    if (++steps >= 64) {
-      steps = 0
-      if (performance.now() - sliceStart >= sliceMs) {
-        if (outLen > 0) {
-          write(out.join(''))
-          out = []
-          outLen = 0
+
+  #chunks(chunks: Iterable<string> | AsyncIterable<string>): Source {
+    return async (write) => {
+      for await (const chunk of chunks) {
+        if (this.#stopping()) throw new Error('rewrite abandoned')
+        if (typeof chunk !== 'string' || chunk.includes('\n')) {
+          throw new TypeError(
+            'rewriteFrom(): every chunk must be a string without newlines',
+          )
         }
-        await yieldToLoop()
-        if (shouldStop()) throw new Error('rewrite abandoned')
-        sliceStart = performance.now()
+        write(chunk)
       }
-    }
-    const f = stack[stack.length - 1]!
-    if (f.array) {
-      if (f.i >= f.v.length) {
-        emit(']')
-        onStack.delete(f.v)
-        stack.pop()
-        continue
-      }
-      const item = toJsonValue(f.v[f.i], String(f.i))
-      if (shouldDescend(item)) {
-        if (f.i > 0) emit(',')
-        f.i++
-        open(item)
-        continue
-      }
-      // A run of elements that need no walking goes through one native call.
-      let end = f.i + 1
-      while (end < f.v.length && end - f.i < RUN) {
-        const x = f.v[end]
-        if (shouldDescend(x) || hasToJson(x)) break
-        end++
-      }
-      const slice = end === f.i + 1 ? [item] : f.v.slice(f.i, end)
-      if (end === f.i + 1) slice[0] = item
-      const s = JSON.stringify(slice)
-      if (f.i > 0) emit(',')
-      emit(s.slice(1, -1))
-      f.i = end
-    } else {
-      if (f.i >= f.keys.length) {
-        emit('}')
-        onStack.delete(f.v)
-        stack.pop()
-        continue
-      }
-      const key = f.keys[f.i++]!
-      const item = toJsonValue(f.v[key], key)
-      if (
-        item === undefined ||
-        typeof item === 'function' ||
-        typeof item === 'symbol'
-      )
-        continue
-      emit((f.wrote ? ',' : '') + JSON.stringify(key) + ':')
-      f.wrote = true
-      if (shouldDescend(item)) open(item)
-      else emit(JSON.stringify(item))
+      return true
     }
   }
-  if (outLen > 0) write(out.join(''))
-  return true
+
+  #stopping(): boolean {
+    return this.#abandon || this.#s.status === 'closed'
+  }
+
+  *#run(source: () => Source, auto: boolean, background: boolean): Step<void> {
+    const started = performance.now()
+    this.rewrites++
+    this.#abandon = false
+    try {
+      // Everything buffered goes into the old incr file (made durable), then the snapshot is
+      // taken: it covers exactly the records appended before this moment. Until the new incr
+      // file is listed, appends wait in the buffer; from then on they go to the new file.
+      this.#w.beforeSwitch()
+      const write = source()
+      this.#w.pause()
+      try {
+        yield* this.#switchIncr()
+      } finally {
+        this.#w.resume()
+      }
+      const size = yield* this.#writeTempBase(write, background)
+      yield* this.#installBase(size, started)
+    } catch (err) {
+      throw this.#failed(err, auto)
+    }
+    yield* this.#deleteHistory(background)
+  }
+
+  /**
+   * Starts a new incr file and lists it in the manifest. The old one was made durable by
+   * beforeSwitch(): only the last file may end torn after a power loss. The new file is
+   * created before the manifest that lists it is written (whose directory sync makes the new
+   * name durable first).
+   */
+  *#switchIncr(): Step<void> {
+    const s = this.#s
+    const seq = nextSeq(s.manifest, 'incr')
+    const name = s.names.incr(seq)
+    const file = yield* openFreshIncr(s.storage, s.fileName, name)
+    const next: Manifest = {
+      ...s.manifest,
+      incrs: [...s.manifest.incrs, { name, seq, type: 'incr' }],
+    }
+    try {
+      yield* persistManifest(s.storage, s.fileName, next)
+    } catch (err) {
+      file.close()
+      yield* io(s.storage.remove(name))
+      throw err
+    }
+    s.files.set(name, file)
+    s.otherSize += this.#w.size
+    s.manifest = next
+    this.#w.switchTo(name, file)
+  }
+
+  /** Serializes the snapshot into the temp base file, then fdatasyncs it. Returns its size. */
+  *#writeTempBase(source: Source, background: boolean): Step<number> {
+    const { storage, names } = this.#s
+    const temp = names.tempRewrite
+    const encoder = new TextEncoder()
+    const file = yield* io(storage.open(temp, { write: true, create: true }))
+    let at = 0
+    const write = (text: string) => {
+      at += writeAll(file, encoder.encode(text), at)
+    }
+    try {
+      file.truncate(0)
+      if (this.#o.timestamps)
+        write(`${timestampLine(Math.floor(Date.now() / 1000))}\n`)
+      if (!(yield* io(source(write)))) throw encodeFailure(undefined, undefined)
+      write('\n')
+      if (background && file.syncInBackground)
+        yield* io(file.syncInBackground())
+      else file.sync()
+    } catch (err) {
+      file.close()
+      yield* io(storage.remove(temp))
+      throw err
+    }
+    file.close()
+    if (this.#stopping()) {
+      yield* io(storage.remove(temp))
+      throw new AofError(
+        'AOF_CLOSED',
+        `The rewrite of ${storage.location} was abandoned because the store was closed.`,
+      )
+    }
+    return at
+  }
+
+  /**
+   * The rewrite's last step: the temp file becomes the new base, and the manifest switches to
+   * base + current incr in one atomic rename (its first directory sync makes the base's new
+   * name durable before the manifest that lists it). The retired files become history.
+   */
+  *#installBase(size: number, started: number): Step<void> {
+    const s = this.#s
+    const m = s.manifest
+    const seq = nextSeq(m, 'base')
+    const name = s.names.base(seq)
+    yield* io(s.storage.rename(s.names.tempRewrite, name))
+    const current = m.incrs.at(-1)!
+    const retired = [...(m.base ? [m.base] : []), ...m.incrs.slice(0, -1)]
+    const switched: Manifest = {
+      base: { name, seq, type: 'base' },
+      history: [
+        ...retired.reverse().map((e) => ({ ...e, type: 'history' as const })),
+        ...m.history,
+      ],
+      incrs: [current],
+    }
+    let file: StorageFile | null = null
+    try {
+      file = yield* io(s.storage.open(name, { write: false, create: false }))
+      yield* persistManifest(s.storage, s.fileName, switched)
+    } catch (err) {
+      file?.close()
+      yield* io(s.storage.remove(name))
+      throw err
+    }
+    s.manifest = switched
+    s.files.set(name, file)
+    // The retired files are no longer read; they must be closed before they are removed.
+    for (const e of retired) {
+      const old = s.files.get(e.name)
+      s.files.delete(e.name)
+      if (old) this.#w.whenIdle(old, () => old.close())
+    }
+    s.otherSize = size
+    s.growthBase = size + this.#w.size + this.#w.bufferedChars
+    this.lastStatus = 'ok'
+    this.failures = 0
+    this.#nextAutoAt = 0
+    this.lastMs = performance.now() - started
+  }
+
+  /**
+   * Deletes the history files, then drops them from the manifest; in the background where the
+   * storage can (Redis's bg_unlink). Housekeeping only: on any failure the files stay listed
+   * and the next open deletes them.
+   */
+  *#deleteHistory(background: boolean): Step<void> {
+    const s = this.#s
+    const m = s.manifest
+    if (m.history.length === 0) return
+    try {
+      for (const h of m.history) {
+        yield* io(s.storage.remove(h.name, { background }))
+      }
+      if (s.manifest !== m || s.status === 'closed') return
+      const clean: Manifest = { ...m, history: [] }
+      yield* persistManifest(s.storage, s.fileName, clean)
+      s.manifest = clean
+    } catch {
+      // stays listed; deleted at the next open
+    }
+  }
+
+  #failed(err: unknown, auto: boolean): AofError {
+    this.lastStatus = 'err'
+    this.failures++
+    this.#nextAutoAt = Date.now() + rewriteBackoffMs(this.failures)
+    const wrapped =
+      err instanceof AofError && err.code !== 'AOF_IO'
+        ? err
+        : new AofError(
+            'AOF_REWRITE_FAILED',
+            `Rewrite of ${this.#s.storage.location} failed: ${(err as Error)?.message ?? String(err)}. The previous files are kept and still load.${
+              this.failures >= REWRITE_FAILURE_THRESHOLD
+                ? ` Automatic rewrites now wait ${rewriteBackoffMs(this.failures) / 60_000} min after ${this.failures} failures in a row.`
+                : ''
+            }`,
+            { cause: err },
+          )
+    if (auto) this.#report(wrapped)
+    return wrapped
+  }
+
+  /** Starts an automatic rewrite when Redis's rule says one is due. */
+  maybeAuto(currentSize: number): void {
+    const snapshot = this.#o.snapshot
+    if (!snapshot || this.running || this.#s.status !== 'open') return
+    if (
+      !isRewriteDue({
+        currentSize,
+        baseSize: this.#s.growthBase,
+        autoRewritePercentage: this.#o.autoRewritePercentage,
+        autoRewriteMinSize: this.#o.autoRewriteMinSize,
+      })
+    ) {
+      return
+    }
+    if (Date.now() < this.#nextAutoAt) return
+    // Errors are reported to onError by #failed.
+    this.start(snapshot, true).catch(() => {})
+  }
+
+  /** The rewrite fields of {@link AofStats}. */
+  stats(): Pick<
+    AofStats,
+    | 'rewriteInProgress'
+    | 'rewrites'
+    | 'rewritesConsecutiveFailures'
+    | 'lastRewriteStatus'
+    | 'lastRewriteTimeMs'
+  > {
+    return {
+      rewriteInProgress: this.running !== null,
+      rewrites: this.rewrites,
+      rewritesConsecutiveFailures: this.failures,
+      lastRewriteStatus: this.lastStatus,
+      lastRewriteTimeMs: this.lastMs,
+    }
+  }
 }
 
-const hasToJson = (x: unknown): boolean =>
-  typeof x === 'object' &&
-  x !== null &&
-  typeof (x as { toJSON?: unknown }).toJSON === 'function'
-
-/** Applies `toJSON(key)` as JSON.stringify does before it looks at a value. */
-function toJsonValue(v: unknown, key: string): unknown {
-  return hasToJson(v) ? (v as { toJSON(k: string): unknown }).toJSON(key) : v
+function encodeFailure(snapshot: unknown, cause: unknown): AofError {
+  try {
+    encodeRecord(snapshot)
+  } catch (err) {
+    if (err instanceof AofError) return err
+  }
+  return new AofError(
+    'AOF_NOT_SERIALIZABLE',
+    'The snapshot cannot be serialized as JSON; nothing was replaced.',
+    { cause },
+  )
 }

@@ -94,6 +94,12 @@ export interface Storage {
    * holder and what to do.
    */
   lock(): Awaitable<StorageLock>
+  /**
+   * Throws `AOF_LOCKED` when someone holds the lock, without taking it: for dry runs, which
+   * must say up front that the real run would be refused. Optional: without it a dry run
+   * cannot tell.
+   */
+  probeLock?(): Awaitable<void>
   /** Names of the entries in the store directory (any order). */
   list(): Awaitable<string[]>
   /** Type and size of an entry, without following a symbolic link; null when missing. */
@@ -109,8 +115,13 @@ export interface Storage {
   ): Awaitable<StorageFile>
   /** Renames `from` to `to`, replacing `to` atomically. Neither may be open. */
   rename(from: string, to: string): Awaitable<void>
-  /** Removes a file; a missing file is not an error. It must not be open. */
-  remove(name: string): Awaitable<void>
+  /**
+   * Removes a file; a missing file is not an error. It must not be open. With `background`,
+   * the removal may run off the calling thread and answer with a promise (Node: the thread
+   * pool, like Redis's bg_unlink, since freeing a large file can take the file system tens of
+   * milliseconds).
+   */
+  remove(name: string, options?: { background?: boolean }): Awaitable<void>
   /** Makes the directory's names durable (fsync of the directory); a no-op where impossible. */
   syncDir(): Awaitable<void>
 }

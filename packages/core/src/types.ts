@@ -1,4 +1,5 @@
 import type { AofError } from './errors.js'
+import type { Storage } from './storage.js'
 
 /**
  * When appended records reach the disk, named after redis.conf's `appendfsync`:
@@ -14,8 +15,17 @@ export type AofStatus = 'open' | 'closing' | 'closed'
 
 /** Options of {@link openAof}, named after redis.conf. */
 export interface AofOptions<A = unknown> {
-  /** The store directory. Created (mode 0700) when missing. */
-  dir: string
+  /**
+   * The store directory, on Node. Created (mode 0700) when missing. Give either `dir` or
+   * `storage`.
+   */
+  dir?: string
+  /**
+   * Where the store's files live, instead of `dir`: any implementation of the storage port
+   * (`nodeStorage(dir)`, `memoryStorage()`, OPFS in `@aof-persist/browser`).
+   * @default nodeStorage(dir)
+   */
+  storage?: Storage
   /**
    * Prefix of every file in `dir`, like redis.conf's `appendfilename`. A plain name, not a path.
    * @default 'appendonly.aof'
@@ -117,6 +127,12 @@ export interface Aof<A = unknown> {
   records(): AofRecords<A>
   /** Appends one record; see {@link FsyncPolicy} for when it is durable. */
   append(record: A): void
+  /**
+   * Appends one record already serialized, as `JSON.stringify` writes it (one line, no
+   * newline): for a process that encoded it elsewhere (a browser's main thread posting to the
+   * worker that owns the files). The text is written as given.
+   */
+  appendJson(json: string): void
   /** Runs `fn`; the appends it makes share one write and one fdatasync (group commit). */
   batch<T>(fn: () => T): T
   /** Writes what is buffered and fdatasyncs now. */
@@ -135,7 +151,16 @@ export interface Aof<A = unknown> {
    * rewrite is already running; a failure leaves the previous files loadable.
    */
   rewrite(snapshot: A): Promise<void>
-  /** {@link Aof.rewrite}, synchronously: for migrations at start-up and offline tools. */
+  /**
+   * {@link Aof.rewrite} with a snapshot record that is already serialized: its JSON text (no
+   * newline) in pieces, as they arrive (a browser worker receiving the main thread's
+   * snapshot). The switch to a new incr file happens at the call, as for `rewrite`.
+   */
+  rewriteFrom(chunks: Iterable<string> | AsyncIterable<string>): Promise<void>
+  /**
+   * {@link Aof.rewrite}, synchronously: for migrations at start-up and offline tools. Needs a
+   * synchronous storage (`TypeError` on OPFS).
+   */
   rewriteSync(snapshot: A): void
   /** Persistence counters, like Redis's `INFO persistence`. */
   stats(): AofStats
@@ -170,8 +195,10 @@ export interface ManifestEntry {
 
 /** Options of the read-only functions {@link checkAof} and {@link readAofEntries}. */
 export interface ReadAofOptions {
-  /** The store directory. */
-  dir: string
+  /** The store directory (Node). Give either `dir` or `storage`. */
+  dir?: string
+  /** The store's storage, instead of `dir` (a synchronous one). */
+  storage?: Storage
   /** @default 'appendonly.aof' */
   fileName?: string
   /** Called as bytes are read, for progress bars: bytes done and bytes in all files. */

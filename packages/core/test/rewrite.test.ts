@@ -3,7 +3,7 @@ import * as path from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { openAof, type AofError } from '../src/index.js'
-import { stringifyInSlices } from '../src/rewrite.js'
+import { stringifyInSlices } from '../src/stringify.js'
 import { ls, nextTurn, read, tempDir } from './helpers.js'
 
 async function sliced(

@@ -1,14 +1,13 @@
-// The storage conformance suite against the in-memory storage (both name models) and, to check
-// the suite itself on a real file system, a minimal adapter over node:fs written for this test
-// only. Once the engine's nodeStorage lands on main, it replaces that adapter here.
+// The storage conformance suite against the in-memory storage (both name models) and Node's
+// storage, and against broken storages, each of which it must fail.
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { storageConformance } from '../../src/conformance.js'
-import { AofError } from '../../src/errors.js'
 import { memoryStorage } from '../../src/memoryStorage.js'
-import type { Storage, StorageFile } from '../../src/storage.js'
+import { nodeStorage } from '../../src/nodeStorage.js'
+import type { Storage } from '../../src/storage.js'
 
 describe('memoryStorage() passes the conformance suite', () => {
   storageConformance(it, () => memoryStorage(), {
@@ -24,83 +23,13 @@ describe('memoryStorage({ durableNames: false, backgroundSync: true }) passes th
   )
 })
 
-/** The smallest Storage over node:fs: enough to run the suite on a real file system. */
-function fsStorage(dir: string): Storage {
-  const at = (name: string) => path.join(dir, name)
-  const lockFile = at('aof.lock')
-  return {
-    location: dir,
-    durableNames: true,
-    describe: at,
-    prepare: () => void fs.mkdirSync(dir, { recursive: true }),
-    lock() {
-      try {
-        fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' })
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-        throw new AofError('AOF_LOCKED', `${dir} is locked`, { file: lockFile })
-      }
-      let held = true
-      return {
-        release() {
-          if (held) fs.rmSync(lockFile, { force: true })
-          held = false
-        },
-      }
-    },
-    list: () => fs.readdirSync(dir),
-    stat(name) {
-      try {
-        const st = fs.lstatSync(at(name))
-        const type = st.isFile()
-          ? 'file'
-          : st.isDirectory()
-            ? 'directory'
-            : st.isSymbolicLink()
-              ? 'symlink'
-              : 'other'
-        return { size: st.isFile() ? st.size : 0, type }
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
-        throw err
-      }
-    },
-    open(name, { write, create }): StorageFile {
-      const { O_RDWR, O_RDONLY, O_CREAT } = fs.constants
-      const fd = fs.openSync(
-        at(name),
-        (write ? O_RDWR : O_RDONLY) | (create ? O_CREAT : 0),
-        0o600,
-      )
-      return {
-        size: () => fs.fstatSync(fd).size,
-        read: (buf, pos) => fs.readSync(fd, buf, 0, buf.length, pos),
-        write: (data, pos) => fs.writeSync(fd, data, 0, data.length, pos),
-        truncate: (size) => fs.ftruncateSync(fd, size),
-        sync: () => fs.fdatasyncSync(fd),
-        close: () => fs.closeSync(fd),
-      }
-    },
-    rename: (from, to) => fs.renameSync(at(from), at(to)),
-    remove: (name) => fs.rmSync(at(name), { force: true }),
-    syncDir() {
-      const fd = fs.openSync(dir, 'r')
-      try {
-        fs.fsyncSync(fd)
-      } finally {
-        fs.closeSync(fd)
-      }
-    },
-  }
-}
-
-describe('a minimal node:fs adapter passes the conformance suite (node:fs allows what OPFS refuses, so without the handle rules)', () => {
+describe('nodeStorage(dir) passes the conformance suite (node:fs allows a second handle and renaming an open file, so without those checks)', () => {
   storageConformance(
     it,
-    () => fsStorage(fs.mkdtempSync(path.join(os.tmpdir(), 'aof-conf-'))),
+    () => nodeStorage(fs.mkdtempSync(path.join(os.tmpdir(), 'aof-conf-'))),
     {
       exclusiveHandles: false,
-      reopen: (s) => fsStorage(s.location),
+      reopen: (s) => nodeStorage(s.location),
       destroy: (s) => fs.rmSync(s.location, { recursive: true, force: true }),
     },
   )
