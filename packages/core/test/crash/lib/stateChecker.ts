@@ -138,7 +138,7 @@ export async function checkCrashStates(
   const ctx: WorkloadContext = {
     storage,
     appended: (v) => void values.push(JSON.stringify(v)),
-    acked: (count = values.length) => {
+    acked: (count = values.length - initial.length) => {
       acked = Math.max(acked, initial.length + count)
     },
     get count() {
