@@ -242,6 +242,7 @@ class AofImpl<A> implements Aof<A> {
           seq: e.seq,
           size: e === current ? this.#w.size : file.size(),
           file,
+          decode: s.storage.decodeText,
         }
       },
     )
