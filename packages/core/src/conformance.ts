@@ -169,6 +169,34 @@ export function storageConformance(
     },
   )
 
+  t(
+    'decodeText, where offered, decodes UTF-8 as TextDecoder does and throws on invalid bytes',
+    async (s) => {
+      if (!s.decodeText) return
+      for (const text of [
+        '',
+        'ascii {"n":1}',
+        'é ü € 𝄞 中文',
+        'x'.repeat(70_000),
+      ])
+        equal(
+          s.decodeText(bytes(text)),
+          text,
+          `decodeText of ${text.slice(0, 20)}`,
+        )
+      await fails(
+        () => s.decodeText!(new Uint8Array([0x61, 0xc3, 0x28])),
+        null,
+        'decodeText of invalid UTF-8',
+      )
+      await fails(
+        () => s.decodeText!(new Uint8Array([0xed, 0xa0, 0x80])),
+        null,
+        'decodeText of a lone surrogate',
+      )
+    },
+  )
+
   if (options.reopen)
     t('the lock holds across two storages on one store', async (s) => {
       const other = await options.reopen!(s)

@@ -1,3 +1,4 @@
+import { AofError } from './errors.js'
 import {
   applyData,
   applyNames,
@@ -24,6 +25,31 @@ export class MemoryDisk {
   #nextIno = 1
   /** Who holds the lock (`by`: the storage that took it), or null. */
   lockHolder: { by: object } | null = null
+
+  /** Takes the lock for `by` (a storage), or throws `AOF_LOCKED`. */
+  lock(by: object, location: string): { release(): void } {
+    this.probeLock(by, location)
+    const holder = { by }
+    this.lockHolder = holder
+    return {
+      release: () => {
+        if (this.lockHolder === holder) this.lockHolder = null
+      },
+    }
+  }
+
+  /** Throws `AOF_LOCKED` when someone holds the lock; `by` asks. */
+  probeLock(by: object, location: string): void {
+    if (this.lockHolder === null) return
+    const who =
+      this.lockHolder.by === by
+        ? 'another openAof on the same storage'
+        : 'another storage on the same memory disk'
+    throw new AofError(
+      'AOF_LOCKED',
+      `The store ${location} is locked by ${who}. Only one writer may open a store: close the other one first, or use the read-only tools (checkAof).`,
+    )
+  }
 
   inode(name: string): Inode | undefined {
     const ino = this.names.get(name)

@@ -35,6 +35,20 @@ export function newInode(type: EntryType, data: Uint8Array): Inode {
 export const fsError = (code: string, what: string): Error & { code: string } =>
   Object.assign(new Error(`${code}: ${what}`), { code })
 
+/** Throws a `TypeError` unless `name` is a plain file name (the port never passes paths). */
+export function checkName(name: string): void {
+  if (
+    typeof name !== 'string' ||
+    name === '' ||
+    name === '.' ||
+    name === '..' ||
+    /[/\\\0]/.test(name)
+  )
+    throw new TypeError(
+      `memoryStorage: ${JSON.stringify(name)} is not a plain file name; the storage port takes names inside the store, never paths.`,
+    )
+}
+
 /** What a handle needs from its storage. */
 export interface FileContext {
   /** Runs an operation through the storage's fault check and observers. */

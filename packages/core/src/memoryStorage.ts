@@ -1,4 +1,3 @@
-import { AofError } from './errors.js'
 import {
   crashImages,
   type CrashStateOptions,
@@ -12,7 +11,12 @@ import {
   type MemoryFault,
   type MemoryOp,
 } from './memoryFaults.js'
-import { fsError, MemoryFile, type FileContext } from './memoryFile.js'
+import {
+  checkName,
+  fsError,
+  MemoryFile,
+  type FileContext,
+} from './memoryFile.js'
 import type {
   Storage,
   StorageFile,
@@ -78,13 +82,6 @@ export function memoryStorage(
   return new MemoryStorage(options)
 }
 
-const isPlainName = (name: string) =>
-  typeof name === 'string' &&
-  name !== '' &&
-  name !== '.' &&
-  name !== '..' &&
-  !/[/\\\0]/.test(name)
-
 /** The in-memory storage; see {@link memoryStorage}. */
 export class MemoryStorage implements Storage {
   readonly location: string
@@ -121,23 +118,11 @@ export class MemoryStorage implements Storage {
   }
 
   lock(): StorageLock {
-    return this.#run({ op: 'lock' }, () => {
-      const { disk } = this
-      if (disk.lockHolder !== null) throw this.#lockedError()
-      const holder = { by: this }
-      disk.lockHolder = holder
-      return {
-        release: () => {
-          if (disk.lockHolder === holder) disk.lockHolder = null
-        },
-      }
-    })
+    return this.#run({ op: 'lock' }, () => this.disk.lock(this, this.location))
   }
 
   probeLock(): void {
-    this.#run({ op: 'lock' }, () => {
-      if (this.disk.lockHolder !== null) throw this.#lockedError()
-    })
+    this.#run({ op: 'lock' }, () => this.disk.probeLock(this, this.location))
   }
 
   list(): string[] {
@@ -272,7 +257,7 @@ export class MemoryStorage implements Storage {
     data: Uint8Array | string = '',
     type: EntryType = 'file',
   ): void {
-    this.#checkName(name)
+    checkName(name)
     this.#notOpen(name, 'put')
     const bytes =
       typeof data === 'string' ? new TextEncoder().encode(data) : data.slice()
@@ -336,8 +321,8 @@ export class MemoryStorage implements Storage {
   #run<T>(event: MemoryEvent, work: (fault?: MemoryFault) => T): T {
     let result: T
     try {
-      if (event.name !== undefined) this.#checkName(event.name)
-      if (event.to !== undefined) this.#checkName(event.to)
+      if (event.name !== undefined) checkName(event.name)
+      if (event.to !== undefined) checkName(event.to)
       const fault = this.#faults.match(event)
       if (fault && fault.short === undefined && fault.written === undefined)
         throw fsError(
@@ -357,23 +342,8 @@ export class MemoryStorage implements Storage {
     return result
   }
 
-  #lockedError(): AofError {
-    const by = this.disk.lockHolder?.by === this
-    return new AofError(
-      'AOF_LOCKED',
-      `The store ${this.location} is locked by ${by ? 'another openAof on the same storage' : 'another storage on the same memory disk'}. Only one writer may open a store: close the other one first, or use the read-only tools (checkAof).`,
-    )
-  }
-
   #notify(event: MemoryEvent) {
     for (const fn of this.#observers) fn(event)
-  }
-
-  #checkName(name: string) {
-    if (!isPlainName(name))
-      throw new TypeError(
-        `memoryStorage: ${JSON.stringify(name)} is not a plain file name; the storage port takes names inside the store, never paths.`,
-      )
   }
 
   #notOpen(name: string, what: string) {

@@ -117,6 +117,16 @@ describe('the conformance suite fails an implementation that breaks the contract
       },
     ],
     [
+      'decodeText reads bytes as Latin-1',
+      () => {
+        const s = memoryStorage() as ReturnType<typeof memoryStorage> & {
+          decodeText?: (b: Uint8Array) => string
+        }
+        s.decodeText = (b) => String.fromCharCode(...b)
+        return s
+      },
+    ],
+    [
       'a second read-write handle opens',
       () => {
         const s = memoryStorage()

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { isAofError } from '../../src/errors.js'
+import { openAof } from '../../src/node.js'
 import {
   MemoryStorage,
   memoryStorage,
@@ -380,5 +381,29 @@ describe('memoryStorage: what a crash leaves', () => {
     f.truncate(2)
     const states = MemoryStorage.crashStatesOf(image, s.options).states
     expect(texts(states, 'a')).toEqual(['before'])
+  })
+})
+
+describe('memoryStorage under the engine (the example of docs/reference/memoryStorage.md)', () => {
+  it('a failed write is AOF_IO naming the code, and every crash state holds what append returned for', () => {
+    const storage = memoryStorage()
+    const log = openAof({ storage, fsync: 'always', onError: () => {} })
+    log.append({ n: 1 })
+    storage.inject({ op: 'write', code: 'ENOSPC' })
+    expect(() => log.append({ n: 2 })).toThrow(
+      expect.objectContaining({
+        code: 'AOF_IO',
+        message: expect.stringMatching(/ENOSPC/),
+      }),
+    )
+    const states = storage.crashStates()
+    // Under 'always' everything that was written is synced and named durably: one state.
+    expect(states.map((c) => c.label)).toEqual(['nothing pending'])
+    for (const { storage: after } of states) {
+      const reopened = openAof({ storage: after, onError: () => {} })
+      expect([...reopened.records()][0]).toEqual({ n: 1 })
+      reopened.closeSync()
+    }
+    log.closeSync()
   })
 })
