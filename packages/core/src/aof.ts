@@ -213,8 +213,7 @@ class AofImpl<A> implements Aof<A> {
 
   flush(): void {
     this.#assertOpen('flush')
-    if (!this.#w.write()) throw this.#w.writeError!
-    this.#w.sync()
+    this.#w.flush()
   }
 
   durable(): Promise<void> {
@@ -223,7 +222,7 @@ class AofImpl<A> implements Aof<A> {
     } catch (err) {
       return Promise.reject(err)
     }
-    return this.#w.durable()
+    return this.#w.syncer.durable(this.#w.appended)
   }
 
   records(): AofRecords<A> {
@@ -242,6 +241,7 @@ class AofImpl<A> implements Aof<A> {
           seq: e.seq,
           size: e === current ? this.#w.size : file.size(),
           file,
+          decode: s.storage.decodeText,
         }
       },
     )
@@ -307,11 +307,11 @@ class AofImpl<A> implements Aof<A> {
       bufferLength: buffered,
       appended: w.appended,
       ...this.#r.stats(),
-      lastWriteStatus: w.writeError || w.fsyncError ? 'err' : 'ok',
-      lastWriteError: w.writeError ?? w.fsyncError,
-      pendingFsync: w.fsyncInFlight,
-      delayedFsyncs: w.delayedFsyncs,
-      lastFsyncAt: w.lastFsyncAt,
+      lastWriteStatus: w.writeError || w.syncer.error ? 'err' : 'ok',
+      lastWriteError: w.writeError ?? w.syncer.error,
+      pendingFsync: w.syncer.inFlight,
+      delayedFsyncs: w.syncer.delayedFsyncs,
+      lastFsyncAt: w.syncer.lastFsyncAt,
       truncatedTail: this.#truncatedTail,
       files: [...(m.base ? [m.base] : []), ...m.incrs].map((e) => ({
         name: e.name,
@@ -348,7 +348,7 @@ class AofImpl<A> implements Aof<A> {
     this.#s.status = 'closed'
     if (this.#cron) clearInterval(this.#cron)
     for (const file of this.#s.files.values()) {
-      this.#w.whenIdle(file, () => file.close())
+      this.#w.syncer.whenIdle(file, () => file.close())
     }
     this.#lock?.release()
     this.#lock = null

@@ -91,6 +91,7 @@ export function* openForReading(
         seq: e.seq,
         size: file.size(),
         file,
+        decode: storage.decodeText,
       })
     }
   } catch (err) {

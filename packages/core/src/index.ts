@@ -24,10 +24,20 @@ export {
   snapshotAction,
   SNAPSHOT_TYPE,
 } from './record.js'
+export { memoryStorage } from './memoryStorage.js'
 export { io, runAsync, runSync } from './storage.js'
 
 export type { AofErrorCode, AofErrorLocation } from './errors.js'
 export type { SnapshotAction, Unserializable } from './record.js'
+export type { CrashStateOptions, MemoryImage } from './memoryCrash.js'
+export type {
+  MemoryCrashState,
+  MemoryEvent,
+  MemoryFault,
+  MemoryOp,
+  MemoryStorage,
+  MemoryStorageOptions,
+} from './memoryStorage.js'
 export type { RepairOptions } from './repair.js'
 export type {
   Awaitable,

@@ -35,14 +35,10 @@ export interface BadBytes {
 // fatal: invalid UTF-8 throws instead of turning into U+FFFD, so damage is found, not hidden.
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
-const isUtf8 = (bytes: Uint8Array): boolean => {
-  try {
-    utf8.decode(bytes)
-    return true
-  } catch {
-    return false
-  }
-}
+/** Decodes UTF-8, throwing on invalid bytes (a storage may offer a faster one). */
+export type Decode = (bytes: Uint8Array) => string
+
+const decodeUtf8: Decode = (bytes) => utf8.decode(bytes)
 
 /**
  * Reads the first `size` bytes of `file` line by line in chunks of about `chunkSize` bytes (a
@@ -55,8 +51,17 @@ export function* readLines(
   file: StorageFile,
   size: number,
   onBytes?: (n: number) => void,
+  decode: Decode = decodeUtf8,
   chunkSize = CHUNK_SIZE,
 ): Generator<LineChunk | BadBytes> {
+  const isUtf8 = (bytes: Uint8Array): boolean => {
+    try {
+      decode(bytes)
+      return true
+    } catch {
+      return false
+    }
+  }
   let buf = new Uint8Array(Math.min(chunkSize, Math.max(size, 1)))
   let filled = 0 // bytes in buf not yet handed out
   let bufStart = 0 // file offset of buf[0]
@@ -101,7 +106,7 @@ export function* readLines(
     const first = line
     let text: string
     try {
-      text = utf8.decode(bytes.subarray(0, lastNl))
+      text = decode(bytes.subarray(0, lastNl))
     } catch {
       // Hand out the valid lines before the bad one, then report it.
       let pos = 0
@@ -110,7 +115,7 @@ export function* readLines(
         const nl = bytes.indexOf(NL, pos)
         const one = bytes.subarray(pos, nl)
         if (!isUtf8(one)) break
-        good.push(utf8.decode(one))
+        good.push(decode(one))
         pos = nl + 1
       }
       if (good.length > 0)

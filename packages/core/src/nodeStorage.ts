@@ -1,3 +1,4 @@
+import { Buffer, isAscii, isUtf8 } from 'node:buffer'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { DirLock } from './lock.js'
@@ -69,7 +70,16 @@ export function nodeStorage(dir: string): Storage {
       fs.rmSync(at(name), { force: true })
     },
     syncDir: () => fsyncDir(root),
+    decodeText,
   }
+}
+
+/** UTF-8 decoding with Node's fast paths: pure ASCII (most logs) is a plain byte copy. */
+function decodeText(bytes: Uint8Array): string {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+  if (isAscii(buf)) return buf.toString('latin1')
+  if (!isUtf8(buf)) throw new TypeError('The bytes are not valid UTF-8')
+  return buf.toString('utf8')
 }
 
 function nodeFile(fd: number): StorageFile {

@@ -12,6 +12,8 @@ export interface LogFile {
   /** Bytes to read: the file's size when it was listed (or the writer's offset). */
   size: number
   file: StorageFile
+  /** The storage's UTF-8 decoder, when it has a faster one than `TextDecoder`. */
+  decode?: ((bytes: Uint8Array) => string) | undefined
 }
 
 /** How messages name a store: its location, and the path of one of its files. */
@@ -88,7 +90,7 @@ export function* scanFile(
   isLast: boolean,
   onBytes?: (n: number) => void,
 ): Generator<ScanItem> {
-  for (const item of readLines(file.file, file.size, onBytes)) {
+  for (const item of readLines(file.file, file.size, onBytes, file.decode)) {
     if (item.kind === 'bad') {
       yield {
         kind: 'problem',
@@ -152,7 +154,12 @@ function* recordValues(
     const isLast = f === files.length - 1
     cursor.file = file
     cursor.chunk = null
-    for (const item of readLines(file.file, file.size)) {
+    for (const item of readLines(
+      file.file,
+      file.size,
+      undefined,
+      file.decode,
+    )) {
       if (item.kind === 'bad') {
         throw problemError(
           where,

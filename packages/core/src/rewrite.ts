@@ -8,7 +8,7 @@ import {
   type Manifest,
 } from './manifest.js'
 import { isRewriteDue } from './options.js'
-import { encodeJson, encodeRecord, timestampLine } from './record.js'
+import { encodeJson, timestampLine } from './record.js'
 import {
   io,
   runAsync,
@@ -17,7 +17,12 @@ import {
   type Storage,
   type StorageFile,
 } from './storage.js'
-import { SLICE_MS, stringifyInSlices } from './stringify.js'
+import {
+  chunkSource,
+  encodeFailure,
+  slicedSource,
+  type Source,
+} from './stringify.js'
 import type { AofStats, AofStatus } from './types.js'
 import type { IncrWriter } from './writer.js'
 
@@ -48,12 +53,6 @@ export interface StoreState {
   /** The growth reference of automatic rewrites (Redis's aof_rewrite_base_size). */
   growthBase: number
 }
-
-/**
- * Writes the snapshot record's JSON text through `write`, in pieces; returns false when the
- * snapshot serializes to nothing. May answer later (a serializer that yields to the loop).
- */
-type Source = (write: (text: string) => void) => boolean | Promise<boolean>
 
 interface RewriteOptions<A> {
   timestamps: boolean
@@ -97,14 +96,26 @@ export class Rewriter<A> {
   /** A background rewrite with `snapshot`, serialized in slices. */
   start(snapshot: () => A, auto: boolean): Promise<void> {
     return this.#track(
-      runAsync(this.#run(() => this.#sliced(snapshot()), auto, true)),
+      runAsync(
+        this.#run(
+          () => slicedSource(snapshot(), () => this.#stopping()),
+          auto,
+          true,
+        ),
+      ),
     )
   }
 
   /** A background rewrite whose snapshot record arrives already serialized, in pieces. */
   startFrom(chunks: Iterable<string> | AsyncIterable<string>): Promise<void> {
     return this.#track(
-      runAsync(this.#run(() => this.#chunks(chunks), false, true)),
+      runAsync(
+        this.#run(
+          () => chunkSource(chunks, () => this.#stopping()),
+          false,
+          true,
+        ),
+      ),
     )
   }
 
@@ -125,34 +136,6 @@ export class Rewriter<A> {
     })
     this.running = done
     return done
-  }
-
-  #sliced(snapshot: A): Source {
-    return async (write) => {
-      try {
-        return await stringifyInSlices(snapshot, write, SLICE_MS, () =>
-          this.#stopping(),
-        )
-      } catch (err) {
-        if (err instanceof TypeError) throw encodeFailure(snapshot, err)
-        throw err
-      }
-    }
-  }
-
-  #chunks(chunks: Iterable<string> | AsyncIterable<string>): Source {
-    return async (write) => {
-      for await (const chunk of chunks) {
-        if (this.#stopping()) throw new Error('rewrite abandoned')
-        if (typeof chunk !== 'string' || chunk.includes('\n')) {
-          throw new TypeError(
-            'rewriteFrom(): every chunk must be a string without newlines',
-          )
-        }
-        write(chunk)
-      }
-      return true
-    }
   }
 
   #stopping(): boolean {
@@ -282,7 +265,7 @@ export class Rewriter<A> {
     for (const e of retired) {
       const old = s.files.get(e.name)
       s.files.delete(e.name)
-      if (old) this.#w.whenIdle(old, () => old.close())
+      if (old) this.#w.syncer.whenIdle(old, () => old.close())
     }
     s.otherSize = size
     s.growthBase = size + this.#w.size + this.#w.bufferedChars
@@ -370,17 +353,4 @@ export class Rewriter<A> {
       lastRewriteTimeMs: this.lastMs,
     }
   }
-}
-
-function encodeFailure(snapshot: unknown, cause: unknown): AofError {
-  try {
-    encodeRecord(snapshot)
-  } catch (err) {
-    if (err instanceof AofError) return err
-  }
-  return new AofError(
-    'AOF_NOT_SERIALIZABLE',
-    'The snapshot cannot be serialized as JSON; nothing was replaced.',
-    { cause },
-  )
 }

@@ -124,6 +124,12 @@ export interface Storage {
   remove(name: string, options?: { background?: boolean }): Awaitable<void>
   /** Makes the directory's names durable (fsync of the directory); a no-op where impossible. */
   syncDir(): Awaitable<void>
+  /**
+   * Decodes UTF-8 text read from the store's files, throwing on invalid bytes. Optional: the
+   * engine uses `TextDecoder` without it. Node's is faster for the common all-ASCII case (a
+   * check and a byte copy, twice the speed of a decoder on large records).
+   */
+  decodeText?(bytes: Uint8Array): string
 }
 
 /**

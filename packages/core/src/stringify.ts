@@ -1,3 +1,5 @@
+import { AofError } from './errors.js'
+import { encodeRecord } from './record.js'
 import { afterTurn } from './writer.js'
 
 /** Lets the event loop turn: timers, I/O and appends run before the serializer goes on. */
@@ -183,4 +185,57 @@ const hasToJson = (x: unknown): boolean =>
 /** Applies `toJSON(key)` as JSON.stringify does before it looks at a value. */
 function toJsonValue(v: unknown, key: string): unknown {
   return hasToJson(v) ? (v as { toJSON(k: string): unknown }).toJSON(key) : v
+}
+
+/**
+ * Writes a snapshot record's JSON text through `write`, in pieces; returns false when the
+ * snapshot serializes to nothing. May answer later (a serializer that yields to the loop).
+ */
+export type Source = (
+  write: (text: string) => void,
+) => boolean | Promise<boolean>
+
+/** A snapshot value, serialized in slices; `stop` abandons it at the next slice. */
+export function slicedSource(snapshot: unknown, stop: () => boolean): Source {
+  return async (write) => {
+    try {
+      return await stringifyInSlices(snapshot, write, SLICE_MS, stop)
+    } catch (err) {
+      if (err instanceof TypeError) throw encodeFailure(snapshot, err)
+      throw err
+    }
+  }
+}
+
+/** A snapshot already serialized elsewhere, arriving in pieces (no newlines). */
+export function chunkSource(
+  chunks: Iterable<string> | AsyncIterable<string>,
+  stop: () => boolean,
+): Source {
+  return async (write) => {
+    for await (const chunk of chunks) {
+      if (stop()) throw new Error('rewrite abandoned')
+      if (typeof chunk !== 'string' || chunk.includes('\n')) {
+        throw new TypeError(
+          'rewriteFrom(): every chunk must be a string without newlines',
+        )
+      }
+      write(chunk)
+    }
+    return true
+  }
+}
+
+/** The error for a snapshot JSON cannot hold, naming where when it can. */
+export function encodeFailure(snapshot: unknown, cause: unknown): AofError {
+  try {
+    encodeRecord(snapshot)
+  } catch (err) {
+    if (err instanceof AofError) return err
+  }
+  return new AofError(
+    'AOF_NOT_SERIALIZABLE',
+    'The snapshot cannot be serialized as JSON; nothing was replaced.',
+    { cause },
+  )
 }

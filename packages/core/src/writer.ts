@@ -1,13 +1,11 @@
 import { ioError, type AofError } from './errors.js'
+import { Syncer } from './fsync.js'
 import { timestampLine } from './record.js'
 import type { StorageFile } from './storage.js'
 import type { FsyncPolicy } from './types.js'
 
 /** How often the background timer looks for written-but-unsynced data and failed writes. */
 export const CRON_MS = 250
-
-/** everysec: at most one fdatasync per this many milliseconds. */
-export const FSYNC_INTERVAL_MS = 1000
 
 /**
  * The buffer is written out once it holds this many characters, even in the middle of an
@@ -22,33 +20,30 @@ export const afterTurn: (fn: () => void) => void =
     ? (fn) => void setImmediate(fn)
     : (fn) => void setTimeout(fn, 0)
 
-interface Waiter {
-  /** Resolved once this many records are durable. */
-  target: number
-  resolve: () => void
-  reject: (err: AofError) => void
-}
-
 /**
- * The incr writer: the current incr file, the buffer of appended lines, the offsets, and when
- * data is written and fdatasync'd under each policy. Records are counted as they move from
- * appended to written (handed to the file) to synced (fdatasync'd): `durable()` waits on the
- * last count, which is global across incr files.
+ * The incr writer: the current incr file, the buffer of appended lines, the offset the next
+ * write goes to, and when the buffer is written (at the end of the turn, past 64K characters,
+ * at once under `always`). When written data reaches the disk is the {@link Syncer}'s.
  */
 export class IncrWriter {
   readonly #fsync: FsyncPolicy
   readonly #timestamps: boolean
   readonly #describe: (name: string) => string
   readonly #report: (err: AofError) => void
+  readonly syncer: Syncer
   /** Called at the end of every turn that wrote, and by the timer: auto-rewrite checks. */
   onTurnEnd: () => void = () => {}
 
-  #file: StorageFile
-  #name: string
+  file: StorageFile
+  name: string
   /** Bytes of the current incr file handed to it: where the next write goes. */
-  #size: number
-  /** Bytes of the current incr file known to be on disk. */
-  #syncedSize: number
+  size: number
+  /** Records handed to the files (all incr files). */
+  written = 0
+  /** While a rewrite switches incr files on an asynchronous storage, nothing is written. */
+  paused = false
+  appended = 0
+  writeError: AofError | null = null
 
   // Lines (without their newline) appended but not yet written; `#chars` is their length.
   #lines: string[] = []
@@ -60,22 +55,7 @@ export class IncrWriter {
   #lastTs = -1
   #batchDepth = 0
   #flushScheduled = false
-  /** While a rewrite switches incr files on an asynchronous storage, nothing is written. */
-  #paused = false
-
-  #appended = 0
-  #written = 0
-  #synced = 0
-  #waiters: Waiter[] = []
-
-  #inFlight: { file: StorageFile; done: Promise<void> } | null = null
-  /** Like Redis's aof_last_fsync, it starts at open: what was on disk then needs no fsync. */
-  #lastFsyncTry = Date.now()
-  lastFsyncAt = 0
-  delayedFsyncs = 0
-  writeError: AofError | null = null
-  fsyncError: AofError | null = null
-
+  #closed = false
   #encoder = new TextEncoder()
   #out = new Uint8Array(WRITE_BUFFER_CHARS * 3 + 16)
 
@@ -89,15 +69,10 @@ export class IncrWriter {
     this.#timestamps = o.timestamps
     this.#describe = describe
     this.#report = report
-    this.#name = incr.name
-    this.#file = incr.file
-    this.#size = incr.size
-    this.#syncedSize = incr.size
-  }
-
-  /** Bytes of the current incr file handed to it. */
-  get size(): number {
-    return this.#size
+    this.name = incr.name
+    this.file = incr.file
+    this.size = incr.size
+    this.syncer = new Syncer(this, describe, report)
   }
 
   /** Characters appended and not yet written (about their bytes: exact for ASCII). */
@@ -112,30 +87,21 @@ export class IncrWriter {
     return n
   }
 
-  get appended(): number {
-    return this.#appended
-  }
-
-  get fsyncInFlight(): boolean {
-    return this.#inFlight !== null
-  }
-
-  // ---- appending ----------------------------------------------------------------------------
-
   /** Appends one record, already encoded as one line of JSON (no newline). */
   append(json: string): void {
     if (this.#timestamps) {
       const sec = Math.floor(Date.now() / 1000)
       if (sec !== this.#lastTs) {
         this.#lastTs = sec
-        this.#lines.push(timestampLine(sec))
-        this.#chars += 16
+        const line = timestampLine(sec)
+        this.#lines.push(line)
+        this.#chars += line.length + 1
       }
     }
     this.#lines.push(json)
     this.#chars += json.length + 1
     this.#lineRecords++
-    this.#appended++
+    this.appended++
     if (this.#fsync === 'always' && this.#batchDepth === 0) this.#commit()
     else {
       // A burst of appends in one turn is written in pieces: memory stays bounded by the
@@ -155,7 +121,7 @@ export class IncrWriter {
       if (
         --this.#batchDepth === 0 &&
         this.#fsync === 'always' &&
-        this.#appended > this.#synced
+        this.appended > this.syncer.synced
       ) {
         this.#commit()
       }
@@ -165,7 +131,7 @@ export class IncrWriter {
   /** `always`: write and fdatasync before returning; on failure the records stay queued. */
   #commit(): void {
     if (!this.write()) throw this.writeError!
-    this.sync()
+    this.syncer.sync()
     this.#scheduleFlush() // the auto-rewrite check runs at the end of the turn
   }
 
@@ -175,30 +141,26 @@ export class IncrWriter {
     // Every append of the turn shares one write.
     afterTurn(() => {
       this.#flushScheduled = false
-      this.endOfTurn()
+      this.#endOfTurn()
     })
   }
 
-  /** What the end of a turn and the timer do: write, fsync per policy, let the store check. */
-  endOfTurn(): void {
+  #endOfTurn(): void {
     if (this.#closed) return
     this.write()
-    if (this.#fsync === 'everysec') this.#everysecFsync()
+    if (this.#fsync === 'everysec') this.syncer.everysec()
     this.onTurnEnd()
   }
-
-  #closed = false
 
   /** The timer's tick (Redis's serverCron): retry failed writes, fsync what the turns wrote. */
   tick(): void {
     if (this.#closed) return
-    if (this.#flushScheduled) {
-      if (this.#fsync === 'everysec') this.#everysecFsync()
+    if (!this.#flushScheduled) this.#endOfTurn()
+    else {
+      if (this.#fsync === 'everysec') this.syncer.everysec()
       this.onTurnEnd()
-    } else this.endOfTurn()
+    }
   }
-
-  // ---- writing ------------------------------------------------------------------------------
 
   /**
    * Writes the buffer to the current incr file. On failure the file is cut back to its last
@@ -206,7 +168,7 @@ export class IncrWriter {
    * records stay queued for a retry, and the error is reported once. Returns success.
    */
   write(): boolean {
-    if (this.#paused) return true
+    if (this.paused) return true
     if (this.#pending !== null) {
       if (!this.#writeBytes(this.#pending, this.#pendingRecords, true))
         return false
@@ -237,7 +199,7 @@ export class IncrWriter {
     let done = 0
     try {
       while (done < data.length) {
-        const n = this.#file.write(data.subarray(done), this.#size + done)
+        const n = this.file.write(data.subarray(done), this.size + done)
         if (!(n > 0)) {
           throw Object.assign(new Error('a write made no progress'), {
             code: 'EIO',
@@ -248,153 +210,38 @@ export class IncrWriter {
     } catch (err) {
       if (done > 0) {
         try {
-          this.#file.truncate(this.#size)
+          this.file.truncate(this.size)
           done = 0
         } catch {
           // Could not cut the partial record off: keep what was written and only retry the
           // rest, so the record is completed rather than started again (as Redis does).
         }
       }
-      this.#size += done
+      this.size += done
       // `data` may be the reused encode buffer: keep a copy of what is still to be written.
       this.#pending = isPending ? data.subarray(done) : data.slice(done)
       this.#pendingRecords = records
       const first = this.writeError === null
       this.writeError = ioError(
         'Writing to the AOF',
-        this.#describe(this.#name),
+        this.#describe(this.name),
         err,
         'The records stay queued and are retried; free some space or fix the disk.',
       )
       if (first) this.#report(this.writeError)
-      this.#settleWaiters(this.writeError)
+      this.syncer.settle(this.writeError)
       return false
     }
-    this.#size += done
-    this.#written += records
+    this.size += done
+    this.written += records
     this.writeError = null
     return true
   }
 
-  // ---- syncing ------------------------------------------------------------------------------
-
-  /** fdatasync now, on this thread; throws `AOF_IO`. */
-  sync(): void {
-    if (
-      this.#syncedSize === this.#size &&
-      this.#synced === this.#written &&
-      this.fsyncError === null
-    ) {
-      return
-    }
-    const written = this.#written
-    try {
-      this.#file.sync()
-    } catch (err) {
-      this.fsyncError = ioError(
-        'fdatasync of the AOF',
-        this.#describe(this.#name),
-        err,
-        'The data may not be on disk.',
-      )
-      this.#settleWaiters(this.fsyncError)
-      throw this.fsyncError
-    }
-    this.#synced = Math.max(this.#synced, written)
-    this.#syncedSize = this.#size
-    this.lastFsyncAt = Date.now()
-    this.fsyncError = null
-    this.#settleWaiters(null)
-  }
-
-  /** everysec: an fdatasync off the main thread, at most once a second. */
-  #everysecFsync(): void {
-    if (this.#syncedSize === this.#size && this.fsyncError === null) return
-    const now = Date.now()
-    if (now - this.#lastFsyncTry < FSYNC_INTERVAL_MS) return
-    this.#lastFsyncTry = now
-    if (this.#inFlight) {
-      // The disk has not finished the previous one within a second.
-      this.delayedFsyncs++
-      return
-    }
-    this.#syncInBackground()
-  }
-
-  /**
-   * Starts an fdatasync of what was written so far, off the calling thread where the storage
-   * can (elsewhere, as on OPFS inside its worker, synchronously). Failures are reported and
-   * kept in `fsyncError`; the next try comes from the timer.
-   */
-  #syncInBackground(): Promise<void> {
-    const file = this.#file
-    const name = this.#name
-    const size = this.#size
-    const written = this.#written
-    const run = async () => {
-      try {
-        if (file.syncInBackground) await file.syncInBackground()
-        else file.sync()
-      } catch (err) {
-        const first = this.fsyncError === null
-        this.fsyncError = ioError(
-          'Background fdatasync of the AOF',
-          this.#describe(name),
-          err,
-          'It is retried every second.',
-        )
-        if (first) this.#report(this.fsyncError)
-        this.#settleWaiters(this.fsyncError)
-        return
-      }
-      if (file === this.#file && size > this.#syncedSize)
-        this.#syncedSize = size
-      this.#synced = Math.max(this.#synced, written)
-      this.lastFsyncAt = Date.now()
-      this.fsyncError = null
-      this.#settleWaiters(null)
-    }
-    const done = run().finally(() => {
-      if (this.#inFlight?.done === done) this.#inFlight = null
-      // Records appended while it ran may be waited for too.
-      if (this.#waiters.length > 0 && !this.#closed) this.#syncForWaiters()
-    })
-    this.#inFlight = { file, done }
-    return done
-  }
-
-  /**
-   * Resolves once every record appended before the call is fdatasync'd: writes what is
-   * buffered now and starts a background fdatasync (before the next once-a-second one, under
-   * `everysec`; under `no` too). Rejects with the write's or fdatasync's `AOF_IO`.
-   */
-  durable(): Promise<void> {
-    const target = this.#appended
-    if (this.#synced >= target) return Promise.resolve()
-    return new Promise<void>((resolve, reject) => {
-      this.#waiters.push({ target, resolve, reject })
-      this.#syncForWaiters()
-    })
-  }
-
-  #syncForWaiters(): void {
-    if (this.#paused || this.#inFlight) return // resume() or the running fdatasync comes back
-    if (!this.write()) return // the waiters were rejected with the write error
-    if (this.#written > this.#synced || this.#syncedSize !== this.#size) {
-      void this.#syncInBackground()
-    } else this.#settleWaiters(null)
-  }
-
-  /** Resolves the waiters whose records are durable; with an error, rejects all of them. */
-  #settleWaiters(err: AofError | null): void {
-    if (this.#waiters.length === 0) return
-    const keep: Waiter[] = []
-    for (const w of this.#waiters) {
-      if (err) w.reject(err)
-      else if (w.target <= this.#synced) w.resolve()
-      else keep.push(w)
-    }
-    this.#waiters = keep
+  /** Writes what is buffered and fdatasyncs it now; throws `AOF_IO`. */
+  flush(): void {
+    if (!this.write()) throw this.writeError!
+    this.syncer.sync()
   }
 
   // ---- switching incr files (rewrite) -------------------------------------------------------
@@ -405,51 +252,43 @@ export class IncrWriter {
    * loss, so it is fdatasync'd before anything can land after it. Throws `AOF_IO`.
    */
   beforeSwitch(): void {
-    if (!this.write()) throw this.writeError!
-    this.sync()
+    this.flush()
   }
 
   /** Holds every write until {@link IncrWriter.resume}: appends keep buffering meanwhile. */
   pause(): void {
-    this.#paused = true
+    this.paused = true
   }
 
   resume(): void {
-    if (!this.#paused) return
-    this.#paused = false
+    if (!this.paused) return
+    this.paused = false
     if (this.#lines.length > 0) this.#scheduleFlush()
-    if (this.#waiters.length > 0) this.#syncForWaiters()
+    this.syncer.kick()
   }
 
   /** Appends from now on go to `file`, a new, empty incr file the manifest lists. */
   switchTo(name: string, file: StorageFile): void {
-    this.#name = name
-    this.#file = file
-    this.#size = 0
-    this.#syncedSize = 0
-  }
-
-  /** Runs `fn` once no background fdatasync runs on `file` (closing it waits for that). */
-  whenIdle(file: StorageFile, fn: () => void): void {
-    const inFlight = this.#inFlight
-    if (inFlight && inFlight.file === file) void inFlight.done.then(fn, fn)
-    else fn()
+    this.name = name
+    this.file = file
+    this.size = 0
+    this.syncer.switched()
   }
 
   // ---- closing ------------------------------------------------------------------------------
 
   /** Writes and fdatasyncs everything; throws `AOF_IO` (then the writer stays usable). */
   finish(): void {
-    if (!this.write()) throw this.writeError!
-    this.sync()
+    this.flush()
     this.#closed = true
+    this.syncer.closed = true
   }
 
   /** Process exit: write and fdatasync whatever is buffered (not under `no`). Never throws. */
   flushOnExit(): void {
     try {
       this.write()
-      if (this.#fsync !== 'no') this.#file.sync()
+      if (this.#fsync !== 'no') this.file.sync()
     } catch {
       // nothing more can be done while the process exits
     }
@@ -457,7 +296,7 @@ export class IncrWriter {
 }
 
 /** UTF-8 byte length of a string, without allocating. */
-export function utf8Length(s: string): number {
+function utf8Length(s: string): number {
   let n = s.length
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)

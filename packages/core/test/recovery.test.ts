@@ -2,7 +2,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { checkAof, fixAof, openAof, type AofError } from '../src/index.js'
-import { read, tempDir } from './helpers.js'
+import { read, runChild, tempDir } from './helpers.js'
 
 const INCR = 'appendonly.aof.1.incr.aof'
 
@@ -111,6 +111,34 @@ describe('torn tail of the last incr file', () => {
     openAof({ dir, onError: (e) => errors.push(e) }).closeSync()
     expect(errors[0]?.message).toMatch(/every complete record was kept/)
     expect(fs.readdirSync(dir).filter((f) => f.includes('.cut-'))).toEqual([])
+  })
+
+  it('without onError, says the recovery once on the console in development, never in production', async () => {
+    const { dir } = await storeWithRecords()
+    const tear = () => fs.appendFileSync(path.join(dir, INCR), '{"half')
+    const open = `const log = core.openAof({ dir: ${JSON.stringify(dir)} }); log.append({ type: 'x' }); log.closeSync()`
+    tear()
+    const dev = runChild(open, { NODE_ENV: 'development' })
+    expect(dev.status).toBe(0)
+    const said = dev.stderr
+      .split('\n')
+      .filter((l) => l.includes('aof-persist:'))
+    expect(said).toHaveLength(1)
+    expect(said[0]).toMatch(
+      /Recovered: cut 6 bytes at byte offset \d+ of .*appendonly\.aof\.1\.incr\.aof/,
+    )
+    tear()
+    const prod = runChild(open, { NODE_ENV: 'production' })
+    expect(prod.status).toBe(0)
+    expect(prod.stderr).not.toMatch(/aof-persist/)
+    // With onError the app hears of it there, and the console stays quiet.
+    tear()
+    const heard = runChild(
+      `const log = core.openAof({ dir: ${JSON.stringify(dir)}, onError: (e) => console.log('heard', e.code) }); log.closeSync()`,
+      { NODE_ENV: 'development' },
+    )
+    expect(heard.stdout).toMatch(/heard AOF_TRUNCATED/)
+    expect(heard.stderr).not.toMatch(/aof-persist/)
   })
 })
 

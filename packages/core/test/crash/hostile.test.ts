@@ -8,11 +8,8 @@ import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { aofPersist, withAof } from '../../../redux/src/index.js'
-import { aof as zustandAof } from '../../../zustand/src/index.js'
 import { AofError, checkAof, openAof } from '../../src/index.js'
 import { scratchDir } from './env.js'
-import { reduxLib, zustandLib } from './lib/paths.mjs'
 
 const INCR = 'appendonly.aof.1.incr.aof'
 const BASE = 'appendonly.aof.1.base.aof'
@@ -336,119 +333,5 @@ describe('hostile logs load correctly or end in AofError, never change data they
       expect.objectContaining({ code: 'AOF_NOT_SERIALIZABLE' }),
     )
     aof.closeSync()
-  })
-})
-
-describe('hostile records reaching the adapters', () => {
-  const logOf = (records: unknown[]) =>
-    records.map((r) => JSON.stringify(r) + '\n').join('')
-
-  it('Redux: records that are not actions are AOF_CORRUPT; the files are untouched and the lock released', async () => {
-    const { createStore, applyMiddleware } = await reduxLib()
-    for (const bad of [42, null, 'text', [1, 2], { notype: 1 }]) {
-      const { root, dir } = store(`file ${INCR} seq 1 type i\n`, {
-        [INCR]: logOf([{ type: 'a' }, bad]),
-      })
-      const before = hashes(root)
-      const reducer = (s: number = 0) => s + 1
-      expect(() =>
-        createStore(withAof(reducer), applyMiddleware(aofPersist({ dir }))),
-      ).toThrow(expect.objectContaining({ code: 'AOF_CORRUPT' }))
-      expect(hashes(root)).toEqual(before)
-    }
-  })
-
-  it('Zustand: patches that do not apply, or aim at __proto__, are AOF_CORRUPT or harmless; no prototype is polluted', async () => {
-    const { createStore } = await zustandLib()
-    const snapshot = {
-      type: '@@aof/SNAPSHOT',
-      payload: { items: [] },
-      meta: { version: 0 },
-    }
-    const hostile: [string, unknown[]][] = [
-      ['a record that is not a patch record', [snapshot, 42]],
-      [
-        'a patch into a missing parent',
-        [
-          snapshot,
-          {
-            type: 'x',
-            patches: [{ op: 'add', path: ['a', 'b', 'c'], value: 1 }],
-          },
-        ],
-      ],
-      [
-        'an array length of 2^32',
-        [
-          snapshot,
-          {
-            type: 'x',
-            patches: [
-              { op: 'replace', path: ['items', 'length'], value: 2 ** 32 },
-            ],
-          },
-        ],
-      ],
-      [
-        'an index that is not a number',
-        [
-          snapshot,
-          {
-            type: 'x',
-            patches: [{ op: 'add', path: ['items', 'x'], value: 1 }],
-          },
-        ],
-      ],
-      [
-        'a patch setting __proto__',
-        [
-          snapshot,
-          {
-            type: 'x',
-            patches: [{ op: 'add', path: ['__proto__', 'polluted'], value: 1 }],
-          },
-        ],
-      ],
-      [
-        'a patch setting constructor.prototype',
-        [
-          snapshot,
-          {
-            type: 'x',
-            patches: [
-              {
-                op: 'add',
-                path: ['constructor', 'prototype', 'polluted'],
-                value: 1,
-              },
-            ],
-          },
-        ],
-      ],
-    ]
-    for (const [what, records] of hostile) {
-      const { root, dir } = store(`file ${INCR} seq 1 type i\n`, {
-        [INCR]: logOf(records),
-      })
-      const before = hashes(root)
-      let outcome = 'loaded'
-      try {
-        const s = createStore(
-          zustandAof(() => ({ items: [] as unknown[] }), { dir }),
-        )
-        await s.aof.close()
-      } catch (err) {
-        if (!(err instanceof AofError))
-          throw new Error(`${what}: ${String(err)}`)
-        outcome = err.code
-        expect(hashes(root), what).toEqual(before)
-      }
-      expect(['loaded', 'AOF_CORRUPT'], what).toContain(outcome)
-      expect(({} as Record<string, unknown>).polluted, what).toBeUndefined()
-      expect(
-        (Object.prototype as Record<string, unknown>).polluted,
-        what,
-      ).toBeUndefined()
-    }
   })
 })

@@ -1,55 +1,57 @@
+// The Redux adapter over the core in child processes that close, exit, throw or are killed with
+// SIGKILL, then a store reopened on the same directory. The children import the packages by
+// name (their built dist/); the reopening side runs in the test process.
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { openAof } from '@aof-persist/core'
 import { aofPersist, withAof } from '@aof-persist/redux'
-import { configureStore } from '@reduxjs/toolkit'
-import { build } from 'esbuild'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { added, slices, tempDir, typesOf } from './helpers.js'
+import { configureStore, createSlice } from '@reduxjs/toolkit'
+import type { PayloadAction } from '@reduxjs/toolkit'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { requireBuilt, scratchDir } from './helpers.js'
 
-// The child is bundled from the sources (like the other tests, which vitest aliases to src/),
-// so these tests need no build of the packages.
-const src = (pkg: string) =>
-  fileURLToPath(new URL(`../../${pkg}/src/index.ts`, import.meta.url))
-let bundleDir = ''
-let child = ''
+const CHILD = fileURLToPath(
+  new URL('./fixtures/redux-child.mjs', import.meta.url),
+)
 
-beforeAll(async () => {
-  bundleDir = mkdtempSync(join(tmpdir(), 'aof-redux-child-'))
-  child = join(bundleDir, 'child.mjs')
-  await build({
-    entryPoints: [
-      fileURLToPath(new URL('./fixtures/child.ts', import.meta.url)),
-    ],
-    outfile: child,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    alias: {
-      '@aof-persist/core': src('core'),
-      '@aof-persist/redux': src('redux'),
+beforeAll(() => requireBuilt('core', 'redux'))
+
+// The same slice as the child's.
+const todos = createSlice({
+  name: 'todos',
+  initialState: { items: [] as { id: number; text: string }[], nextId: 1 },
+  reducers: {
+    added(state, action: PayloadAction<string>) {
+      state.items.push({ id: state.nextId++, text: action.payload })
     },
-    logLevel: 'error',
-  })
+  },
 })
-afterAll(() => rmSync(bundleDir, { recursive: true, force: true }))
+const slices = { todos: todos.reducer }
+const { added } = todos.actions
 
 function run(mode: string, dir: string, n = 100) {
-  return spawnSync(process.execPath, [child, mode, dir, String(n)], {
+  return spawnSync(process.execPath, [CHILD, mode, dir, String(n)], {
     encoding: 'utf8',
   })
 }
 
-function reopen(dir: string) {
-  const persist = aofPersist({ dir })
+function reopen(dir: string, version?: number) {
+  const persist = aofPersist({ dir, version })
   const store = configureStore({
     reducer: withAof(slices),
     middleware: (gDM) => gDM().concat(persist),
   })
   return { store, persist }
+}
+
+/** The `type` of every record of a closed store directory. */
+function typesOf(dir: string): string[] {
+  const aof = openAof({ dir, autoRewritePercentage: 0 })
+  try {
+    return [...aof.records()].map((r) => (r as { type: string }).type)
+  } finally {
+    aof.closeSync()
+  }
 }
 
 describe('leaving the process loses nothing that was appended', () => {
@@ -59,7 +61,7 @@ describe('leaving the process loses nothing that was appended', () => {
     ['natural', 0], // the event loop runs dry without close()
     ['throw', 1], // an uncaught exception
   ])('on %s', async (mode, status) => {
-    const dir = tempDir()
+    const dir = scratchDir('aof-redux-')
     const result = run(mode, dir, 500)
     expect(result.status).toBe(status)
     expect(result.stdout).toMatch(/^ready 0\n/)
@@ -74,8 +76,8 @@ describe('leaving the process loses nothing that was appended', () => {
 
 describe('kill -9 under fsync always', () => {
   it('keeps every action whose dispatch returned', async () => {
-    const dir = tempDir()
-    const proc = spawn(process.execPath, [child, 'kill', dir, '10000000'], {
+    const dir = scratchDir('aof-redux-')
+    const proc = spawn(process.execPath, [CHILD, 'kill', dir, '10000000'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     })
     const reported: number[] = []
@@ -106,7 +108,7 @@ describe('kill -9 under fsync always', () => {
 
 describe('a crash right after a migration', () => {
   it('leaves the migrated log, which opens at the new version without migrating again', async () => {
-    const dir = tempDir()
+    const dir = scratchDir('aof-redux-')
     const v0 = reopen(dir)
     v0.store.dispatch(added('a'))
     v0.store.dispatch(added('b'))
@@ -118,11 +120,7 @@ describe('a crash right after a migration', () => {
     expect(typesOf(dir)).toEqual(['@@aof/SNAPSHOT'])
 
     // Version 1 without migrate: would throw if the stored version were still 0.
-    const persist = aofPersist({ dir, version: 1 })
-    const store = configureStore({
-      reducer: withAof(slices),
-      middleware: (gDM) => gDM().concat(persist),
-    })
+    const { store, persist } = reopen(dir, 1)
     expect(store.getState().todos.items.map((t) => t.text)).toEqual([
       'v1:a',
       'v1:b',
