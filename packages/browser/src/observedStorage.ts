@@ -78,6 +78,7 @@ export function observe(
     describe: (name) => storage.describe(name),
     prepare: () => storage.prepare(),
     lock: () => lock ?? storage.lock(),
+    ...(storage.probeLock ? { probeLock: () => storage.probeLock!() } : {}),
     list: () => storage.list(),
     stat: (name) => storage.stat(name),
     async open(name, options) {

@@ -57,6 +57,7 @@ export interface OpfsStorageOptions {
 export interface OpfsStorage extends Storage {
   prepare(): Promise<void>
   lock(): Promise<StorageLock>
+  probeLock(): Promise<void>
   list(): Promise<string[]>
   stat(name: string): Promise<StorageStat | null>
   open(
@@ -203,6 +204,13 @@ export function opfsStorage(
       } catch (err) {
         throw fsError('creating the store directory', location, err)
       }
+    },
+
+    async probeLock() {
+      const name = lockName(segments.join('/'))
+      await releasing.get(name)
+      const held = (await navigator.locks?.query())?.held ?? []
+      if (held.some((l) => l.name === name)) throw lockedError(location)
     },
 
     lock() {
