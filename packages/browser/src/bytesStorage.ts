@@ -37,8 +37,9 @@ export function bytesStorage(log: LogFiles): Storage {
       const f = files.get(name)
       return f ? { size: f.length, type: 'file' } : null
     },
-    open(name, { write }) {
-      if (write) fail()
+    // The engine opens the last incr file for appending; nothing is appended to a copy, so the
+    // handle only refuses writes.
+    open(name) {
       const bytes = files.get(name)
       if (!bytes) throw notFound(name)
       const file: StorageFile = {
@@ -56,7 +57,10 @@ export function bytesStorage(log: LogFiles): Storage {
       return file
     },
     rename: fail,
-    remove: fail,
+    // Opening removes leftover temp files; there are none in a copy of the listed files.
+    remove: (name) => {
+      if (files.has(name)) fail()
+    },
     syncDir() {},
   }
 }
