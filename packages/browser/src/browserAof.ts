@@ -90,6 +90,12 @@ const defaultWorker = (name: string): Worker =>
     name: `aof-persist opfs:/${name}`,
   })
 
+/**
+ * How long the serializer of a rewrite's snapshot runs before it yields: half the core's 8 ms,
+ * because a page also pays for garbage collection and rendering within the same frame budget.
+ */
+const MAIN_THREAD_SLICE_MS = 4
+
 interface Waiter {
   resolve(value: unknown): void
   reject(err: unknown): void
@@ -548,7 +554,7 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
         wrote = await stringifyInSlices(
           snapshot,
           send,
-          undefined,
+          MAIN_THREAD_SLICE_MS,
           () => this.#status === 'closed',
         )
       } catch (err) {
