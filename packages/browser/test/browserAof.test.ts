@@ -144,4 +144,71 @@ describe('openBrowserAof', () => {
     ])
     await page.close()
   })
+
+  it('on a full quota reports to onError and stats(), keeps the records queued, and writes them whole once there is room', async () => {
+    const page = await app()
+    await page.evaluate(async () => {
+      const t = globalThis.t
+      t.errors = []
+      const log = await globalThis.browser.openBrowserAof({
+        name: 'quota',
+        fsync: 'always',
+        onError: (err) =>
+          (t.errors as unknown[]).push({
+            code: err.code,
+            message: err.message,
+          }),
+      })
+      t.log = log
+      log.append({ n: 0, pad: '' })
+      await log.durable()
+    })
+    const usage = await page.evaluate(
+      async () => (await navigator.storage.estimate()).usage ?? 0,
+    )
+    const cdp = await suite.browser.context.newCDPSession(page)
+    const origin = suite.server.origin
+    await cdp.send('Storage.overrideQuotaForOrigin', {
+      origin,
+      quotaSize: usage + 64 * 1024,
+    })
+    const full = await page.evaluate(async () => {
+      const log = globalThis.t.log as import('../src/index.js').BrowserAof
+      const pad = 'x'.repeat(1024)
+      for (let n = 1; n <= 4000; n++) log.append({ n, pad })
+      const durable = await log.durable().then(
+        () => 'resolved',
+        (err: { code: string }) => err.code,
+      )
+      const s = log.stats()
+      return {
+        durable,
+        errors: globalThis.t.errors,
+        lastWriteStatus: s.lastWriteStatus,
+        lastWriteError: s.lastWriteError?.code,
+      }
+    })
+    expect(full.durable).toBe('AOF_IO')
+    expect(full.lastWriteStatus).toBe('err')
+    expect(full.lastWriteError).toBe('AOF_IO')
+    expect(full.errors).toContainEqual({
+      code: 'AOF_IO',
+      message: expect.stringMatching(/ENOSPC/),
+    })
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin })
+    const after = await page.evaluate(async () => {
+      const log = globalThis.t.log as import('../src/index.js').BrowserAof
+      log.append({ n: 4001, pad: '' })
+      await log.durable()
+      const s = log.stats().lastWriteStatus
+      await log.close()
+      const again = await globalThis.browser.openBrowserAof({ name: 'quota' })
+      const ns = [...again.records()].map((r) => (r as { n: number }).n)
+      await again.close()
+      return { s, ns }
+    })
+    expect(after.s).toBe('ok')
+    expect(after.ns).toEqual([...Array(4002).keys()])
+    await page.close()
+  })
 })
