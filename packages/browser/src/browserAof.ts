@@ -470,27 +470,24 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
 
   rewrite(snapshot: A): Promise<void> {
     try {
-      this.#assertRewritable()
+      if (!this.#assertRewritable()) return Promise.resolve()
     } catch (err) {
       return Promise.reject(err)
     }
     return this.#startRewrite(this.#serialize(snapshot), { record: snapshot })
   }
 
-  #assertRewritable(): void {
+  /** False on a follower: the writer's files are the store, and only the writer rewrites them. */
+  #assertRewritable(): boolean {
     this.#assertOpen('rewrite')
-    if (this.#role !== 'writer') {
-      throw new AofError(
-        'AOF_LOCKED',
-        `Cannot rewrite ${this.dir} from this tab: it follows the tab that writes the store, and only the writer rewrites. The writer's automatic rewrites cover the store.`,
-      )
-    }
+    if (this.#role !== 'writer') return false
     if (this.#rewriting) {
       throw new AofError(
         'AOF_REWRITE_IN_PROGRESS',
         `A rewrite of ${this.dir} is already running; wait for it (stats().rewriteInProgress) and call rewrite() again.`,
       )
     }
+    return true
   }
 
   rewriteFrom(chunks: Iterable<string> | AsyncIterable<string>): Promise<void> {
@@ -567,7 +564,7 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
   }
 
   rewriteSync(snapshot: A): void {
-    this.#assertRewritable()
+    if (!this.#assertRewritable()) return
     const json = encode(snapshot)
     // Posted in order: appends after this call land in the new incr file. The worker writes
     // the base a moment later; a failure reaches onError and stats().

@@ -110,7 +110,12 @@ export type BrowserAofEvent<A = unknown> =
 export interface BrowserAof<A = unknown> extends Aof<A> {
   /** `opfs:/<name>`: where the store lives, for messages. */
   readonly dir: string
-  /** `'writer'` or `'follower'` (`follow: true`, while another tab writes the store). */
+  /**
+   * `'writer'` or `'follower'` (`follow: true`, while another tab writes the store). A follower's
+   * `append` sends the record to the writer (it comes back through {@link subscribe}), and its
+   * `rewrite`, `rewriteFrom` and `rewriteSync` do nothing: the writer's files are the store,
+   * and the writer's rewrites cover them.
+   */
   readonly role: 'writer' | 'follower'
   stats(): BrowserAofStats
   /**

@@ -1,0 +1,28 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vite'
+
+const page = (name) => fileURLToPath(new URL(name, import.meta.url))
+
+export default defineConfig({
+  // Both pages of the example: the Redux Toolkit list and the same list on Zustand.
+  build: {
+    target: 'es2022', // top-level await: the store is created after one await
+    rollupOptions: {
+      input: { redux: page('index.html'), zustand: page('zustand.html') },
+    },
+  },
+  resolve: {
+    // The adapters import the core by its main name, whose Node entry reads the file system;
+    // in a page the portable entry is the one (the browser package uses it too).
+    alias: [
+      {
+        find: /^@aof-persist\/core$/,
+        replacement: '@aof-persist/core/portable',
+      },
+    ],
+  },
+  // `vite dev` pre-bundles dependencies into one folder, away from the browser package's
+  // worker.js, which it finds beside its entry: leave the package as it is.
+  optimizeDeps: { exclude: ['@aof-persist/browser'] },
+  worker: { format: 'es' },
+})
