@@ -4,6 +4,7 @@ import { defineConfig } from 'vite'
 const page = (name) => fileURLToPath(new URL(name, import.meta.url))
 
 export default defineConfig({
+  base: './', // relative URLs: the build works wherever it is served from
   // Both pages of the example: the Redux Toolkit list and the same list on Zustand.
   build: {
     target: 'es2022', // top-level await: the store is created after one await

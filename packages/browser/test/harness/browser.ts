@@ -66,6 +66,9 @@ export class TestBrowser {
     }
     page.errors = []
     page.on('pageerror', (err) => page.errors.push(String(err)))
+    page.on('console', (m) => {
+      if (m.type() === 'error') page.errors.push(m.text())
+    })
     await page.goto(url)
     return page
   }

@@ -35,7 +35,10 @@ export interface TestServer {
  * `performance.now()` to 5 µs for the bench and the stall measurements.
  */
 export async function serve(): Promise<TestServer> {
-  const routes = new Map<string, Route>()
+  // Chromium asks every origin for an icon; a 404 would show as a console error.
+  const routes = new Map<string, Route>([
+    ['/favicon.ico', { type: 'image/x-icon', body: '' }],
+  ])
   const mounts: [string, string][] = []
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x')
