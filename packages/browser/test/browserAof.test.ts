@@ -1,4 +1,8 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { checkAof, readAofEntries } from '../../core/src/index.js'
 import { browserSuite } from './harness/index.js'
 import { appReady, type AppGlobals } from './harness/page.js'
 
@@ -211,4 +215,67 @@ describe('openBrowserAof', () => {
     expect(after.ns).toEqual([...Array(4002).keys()])
     await page.close()
   })
+
+  it('hands out the store as a tar archive that extracts to a store directory the core reads', async () => {
+    const page = await app()
+    const bytes = await page.evaluate(async () => {
+      const log = await globalThis.browser.openBrowserAof({
+        name: 'archive/todos',
+      })
+      for (let n = 0; n < 10; n++) log.append({ n })
+      await log.rewrite({ snap: 10 })
+      log.append({ n: 10 })
+      const blob = await log.archive()
+      await log.close()
+      return {
+        type: blob.type,
+        data: [...new Uint8Array(await blob.arrayBuffer())],
+      }
+    })
+    expect(bytes.type).toBe('application/x-tar')
+    const dir = mkdtempSync(path.join(tmpdir(), 'aof-archive-'))
+    const names = untar(Uint8Array.from(bytes.data), dir)
+    expect(names).toEqual([
+      'archive/todos/',
+      'archive/todos/appendonly.aof.manifest',
+      'archive/todos/appendonly.aof.1.base.aof',
+      'archive/todos/appendonly.aof.2.incr.aof',
+    ])
+    const store = path.join(dir, 'archive/todos')
+    const report = checkAof({ dir: store })
+    expect(report.ok).toBe(true)
+    const values = [...readAofEntries({ dir: store })]
+      .filter((e) => e.kind === 'record')
+      .map((e) => (e as { value: unknown }).value)
+    expect(values).toEqual([{ snap: 10 }, { n: 10 }])
+    await page.close()
+  })
 })
+
+/** A small ustar reader (what `tar -xf` does), for the archive test. Returns the entry names. */
+function untar(tar: Uint8Array, into: string): string[] {
+  const text = (at: number, len: number) =>
+    new TextDecoder().decode(tar.subarray(at, at + len)).replace(/\0.*$/s, '')
+  const names: string[] = []
+  for (let at = 0; at + 512 <= tar.length;) {
+    const name = text(at, 100)
+    if (name === '') break
+    expect(text(at + 257, 6)).toBe('ustar')
+    let sum = 0
+    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : tar[at + i]!
+    expect(parseInt(text(at + 148, 8), 8)).toBe(sum)
+    const prefix = text(at + 345, 155)
+    const full = prefix ? `${prefix}/${name}` : name
+    const size = parseInt(text(at + 124, 12), 8)
+    const type = text(at + 156, 1)
+    names.push(full)
+    if (type === '5') mkdirSync(path.join(into, full), { recursive: true })
+    else
+      writeFileSync(
+        path.join(into, full),
+        tar.subarray(at + 512, at + 512 + size),
+      )
+    at += 512 + Math.ceil(size / 512) * 512
+  }
+  return names
+}
