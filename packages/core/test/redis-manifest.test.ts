@@ -5,7 +5,7 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import fc from 'fast-check'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { AofError } from '../src/errors.js'
 import {
   formatManifest,
@@ -18,7 +18,6 @@ import {
   mapLimit,
   redisRepr,
   redisStart,
-  type RedisVerdict,
 } from './redis.js'
 
 /** Every deliberate difference, by the words that open its entry in file-format.md. */
@@ -443,8 +442,8 @@ type Ours = { ok: true; m: Manifest } | { ok: false; message: string }
 
 /**
  * What opening a store would make of the manifest: parseManifest with the store's fileName,
- * then rule 9, which openAof checks next as Redis does: every base and incr file listed exists
- * (here: is one of FILES).
+ * then the last rule of file-format.md, which openAof checks next, as Redis does: every base and
+ * incr file listed exists (here: is one of FILES).
  */
 function ours(text: Buffer): Ours {
   let m: Manifest
@@ -712,19 +711,19 @@ const redisServer = findRedisServer()
 const LIMIT = Math.max(4, Math.min(16, os.availableParallelism() * 2))
 const RUNS = 200
 
-describe('the manifest parser against redis-server 7.0', () => {
-  let bin: string
-  beforeAll(() => {
-    if (redisServer instanceof Error) throw redisServer
-    bin = redisServer
-  })
+/** The redis-server to run; without one, each test fails with the advice (it is not skipped). */
+function redis(): string {
+  if (redisServer instanceof Error) throw redisServer
+  return redisServer
+}
 
+describe('the manifest parser against redis-server 7.0', () => {
   it('agrees with Redis on every crafted manifest, except the deliberate differences', async () => {
     const items = cases.map((c) => ({
       text: typeof c.text === 'string' ? Buffer.from(c.text, 'utf8') : c.text,
       differs: c.differs,
     }))
-    const outcomes = await judge(bin, items)
+    const outcomes = await judge(redis(), items)
     const wrong = cases.flatMap((c, i) => {
       const expected =
         c.differs ?? (c.redis === 'starts' ? 'both load' : 'both refuse')
@@ -738,7 +737,7 @@ describe('the manifest parser against redis-server 7.0', () => {
   it(`agrees with Redis on ${RUNS} generated manifests, except the deliberate differences`, async () => {
     const texts = fc.sample(manifest, { numRuns: RUNS, seed: 20_110_611 })
     const outcomes = await judge(
-      bin,
+      redis(),
       texts.map((text) => ({ text })),
     )
     const count = (o: Outcome) => outcomes.filter((x) => x === o).length
@@ -756,6 +755,7 @@ describe('the manifest parser against redis-server 7.0', () => {
   })
 
   it('Redis writes a name with an apostrophe bare and then refuses its own manifest; the writer quotes it', async () => {
+    const bin = redis()
     const first = await redisStart(
       bin,
       Buffer.from(`${H}file "it's.aof" seq 1 type i\n`),
