@@ -741,12 +741,6 @@ describe('the manifest parser against redis-server 7.0', () => {
       texts.map((text) => ({ text })),
     )
     const count = (o: Outcome) => outcomes.filter((x) => x === o).length
-    console.error(
-      'DIST',
-      JSON.stringify(
-        Object.fromEntries([...new Set(outcomes)].map((o) => [o, count(o)])),
-      ),
-    )
     // The generator reaches both verdicts often, and some of the differences (the table
     // reaches each of them).
     expect(count('both load')).toBeGreaterThan(RUNS / 10)
