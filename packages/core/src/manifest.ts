@@ -46,8 +46,16 @@ export const isPath = (name: string): boolean =>
 
 /** The seq a new base or incr file takes: one past the highest of its kind (Redis's counters). */
 export function nextSeq(m: Manifest, type: 'base' | 'incr'): number {
-  if (type === 'base') return (m.base?.seq ?? 0) + 1
-  return (m.incrs.at(-1)?.seq ?? 0) + 1
+  const seq =
+    (type === 'base' ? (m.base?.seq ?? 0) : (m.incrs.at(-1)?.seq ?? 0)) + 1
+  if (seq > MAX_SEQ) {
+    // A manifest with this seq could not be read back: refuse before writing it.
+    throw new AofError(
+      'AOF_MANIFEST_INVALID',
+      `The next ${type} file would take seq ${seq}, beyond the largest this library reads (2^53 - 1). Renumber the files and the manifest by hand (see ${FORMAT_DOC}).`,
+    )
+  }
+  return seq
 }
 
 /**
