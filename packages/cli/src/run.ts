@@ -23,7 +23,13 @@ import {
   DEFAULT_AUTO_REWRITE_PERCENTAGE,
   stats,
 } from './stats.js'
-import { styleFor, type CliIo } from './terminal.js'
+import {
+  fdOutput,
+  OutputClosed,
+  styleFor,
+  type CliIo,
+  type OutputStream,
+} from './terminal.js'
 import { truncateToTimestamp } from './truncateToTimestamp.js'
 
 declare const __AOF_CLI_VERSION__: string | undefined
@@ -36,6 +42,11 @@ type Options = NonNullable<ParseArgsConfig['options']>
 type Values = Record<string, string | boolean | undefined>
 
 interface Command {
+  /**
+   * True for the commands that change the store. They are not stopped half-way when their
+   * output is closed: they finish (or refuse) and their exit status says which.
+   */
+  changes?: boolean
   options: Options
   /** Names of the positional arguments after `<dir>`. */
   args: string[]
@@ -53,6 +64,7 @@ const str = (v: string | boolean | undefined): string | undefined =>
 const COMMANDS: Record<string, Command> = {
   check: { options: {}, args: [], run: (ctx) => check(ctx) },
   fix: {
+    changes: true,
     options: {
       yes: { type: 'boolean', short: 'y' },
       'dry-run': { type: 'boolean' },
@@ -62,6 +74,7 @@ const COMMANDS: Record<string, Command> = {
       fix(ctx, { yes: v.yes === true, dryRun: v['dry-run'] === true }),
   },
   'truncate-to-timestamp': {
+    changes: true,
     options: { 'dry-run': { type: 'boolean' } },
     args: ['unix-seconds'],
     run: (ctx, v, [time]) =>
@@ -109,6 +122,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   rewrite: {
+    changes: true,
     options: { reducer: { type: 'string' } },
     args: [],
     run: (ctx, v) => rewrite(ctx, str(v.reducer)),
@@ -196,6 +210,38 @@ function explain(ctx: Context | undefined, err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : String(err)
 }
 
+/** `stream`, with writes after its reader went away dropped instead of thrown. */
+function dropWhenClosed(stream: OutputStream): OutputStream {
+  let closed = false
+  const guard = (fn: () => unknown): unknown => {
+    if (closed) return true
+    try {
+      return fn()
+    } catch (e) {
+      if (!(e instanceof OutputClosed)) throw e
+      closed = true
+      return true
+    }
+  }
+  return {
+    get isTTY() {
+      return stream.isTTY
+    },
+    get columns() {
+      return stream.columns
+    },
+    write: (chunk) => guard(() => stream.write(chunk)),
+    flush: () => void guard(() => stream.flush?.()),
+  }
+}
+
+/** The streams of a command that changes the store: a closed output does not stop it. */
+const keepGoing = (io: CliIo): CliIo => ({
+  ...io,
+  stdout: dropWhenClosed(io.stdout),
+  stderr: dropWhenClosed(io.stderr),
+})
+
 /**
  * Runs the `aof` command line `argv` (without `node` and the script) and resolves to its exit
  * status: 0 success, 1 invalid store, refusal or failure, 2 usage error. `io` defaults to the
@@ -206,12 +252,25 @@ export async function run(
   io: Partial<CliIo> = {},
 ): Promise<number> {
   const full: CliIo = {
-    stdout: io.stdout ?? process.stdout,
-    stderr: io.stderr ?? process.stderr,
+    stdout: io.stdout ?? fdOutput(1),
+    stderr: io.stderr ?? fdOutput(2),
     stdin: io.stdin ?? process.stdin,
     env: io.env ?? process.env,
     cwd: io.cwd ?? process.cwd(),
   }
+  try {
+    const status = await runCommand(argv, full)
+    full.stdout.flush?.()
+    full.stderr.flush?.()
+    return status
+  } catch (e) {
+    // Only a command that reads gets here: its reader went away, so it has nothing left to do.
+    if (e instanceof OutputClosed) return EXIT_OK
+    throw e
+  }
+}
+
+async function runCommand(argv: string[], full: CliIo): Promise<number> {
   const err = styleFor(full.stderr, full.env)
   let name: string | undefined
   let ctx: Context | undefined
@@ -260,9 +319,11 @@ export async function run(
       throw new UsageError(`missing <${wanted[args.length]}>`)
     if (args.length > wanted.length)
       throw new UsageError(`unexpected argument "${args[wanted.length]}"`)
-    ctx = makeContext(full, dir, fileName)
+    const target = command.changes ? keepGoing(full) : full
+    ctx = makeContext(target, dir, fileName)
     return await command.run(ctx, values, args)
   } catch (e) {
+    if (e instanceof OutputClosed) throw e
     if (e instanceof UsageError) {
       const helpCmd = name ? `aof ${name} --help` : 'aof --help'
       full.stderr.write(
