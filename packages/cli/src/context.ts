@@ -15,6 +15,8 @@ export interface Context {
   /** The store directory as the user typed it, for commands we suggest. */
   dirArg: string
   fileName: string
+  /** The `--reducer` module as the user typed it, once it is loaded. */
+  reducerModule?: string
   /** Writes a line to stdout. */
   print(line?: string): void
   /** Writes a line to stderr. */

@@ -27,6 +27,7 @@ export async function exportState(
     flags.reducer === undefined
       ? undefined
       : await loadReducer(flags.reducer, ctx.io.cwd)
+  if (reducer) ctx.reducerModule = flags.reducer
   const replayers = await loadReplayers(reducer !== undefined)
   const seen = {
     timestamps: 0,

@@ -108,8 +108,10 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     description:
       'Compacts the log into one snapshot action, keeping the stored version, while the app is not\n' +
       "running. Zustand patch logs need nothing else. Redux action logs need the app's plain root\n" +
-      'reducer (a built .js/.mjs/.cjs file; default export or export named "reducer"): the log is\n' +
-      "replayed from the reducer's initial state, applying snapshot actions as withAof does.\n" +
+      'reducer: a TypeScript, ESM or CommonJS module (.ts, .mts, .cts, .js, .mjs, .cjs; its default\n' +
+      'export or an export named "reducer"), loaded as it is, without a build. The module must only\n' +
+      "export the reducer, not create the store. The log is replayed from the reducer's initial\n" +
+      'state, applying snapshot actions as withAof does.\n' +
       'Refuses a damaged store (run aof fix first) and a directory another process holds the lock on.',
     options: [
       ['--reducer <module>', "the app's root reducer module (Redux logs)"],

@@ -36,6 +36,7 @@ export async function rewrite(
     reducerSpec === undefined
       ? undefined
       : await loadReducer(reducerSpec, ctx.io.cwd)
+  if (reducer) ctx.reducerModule = reducerSpec
   const replayers = await loadReplayers(reducer !== undefined)
 
   const aof = openAof({

@@ -196,7 +196,12 @@ function parse(
 function explain(ctx: Context | undefined, err: unknown): string {
   if (isAofError(err, 'AOF_LOCKED')) {
     const where = ctx ? ctx.dirArg : 'the directory'
-    return `Refusing to change ${where}: another process holds its lock (is the app running?). Nothing was changed. ${err.message}`
+    const module = ctx?.reducerModule
+    const why =
+      module === undefined
+        ? 'another process holds its lock (is the app running?)'
+        : `it is locked: either the app is running, or the --reducer module ${module} created the store itself when it was loaded. A reducer module must only export the reducer; move the store into another module`
+    return `Refusing to change ${where}: ${why}. Nothing was changed. ${err.message}`
   }
   if (isAofError(err)) {
     const hint =
