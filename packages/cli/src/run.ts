@@ -75,13 +75,16 @@ const COMMANDS: Record<string, Command> = {
   },
   'truncate-to-timestamp': {
     changes: true,
-    options: { 'dry-run': { type: 'boolean' } },
+    options: {
+      yes: { type: 'boolean', short: 'y' },
+      'dry-run': { type: 'boolean' },
+    },
     args: ['unix-seconds'],
     run: (ctx, v, [time]) =>
       truncateToTimestamp(
         ctx,
         parseTimestamp(time ?? '', 'truncate-to-timestamp'),
-        v['dry-run'] === true,
+        { yes: v.yes === true, dryRun: v['dry-run'] === true },
       ),
   },
   inspect: {

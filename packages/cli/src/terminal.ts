@@ -213,6 +213,27 @@ export function withProgress<T>(
 }
 
 /**
+ * Runs `work`, a step whose progress cannot be counted in bytes, with `label…` shown on a
+ * terminal's stderr for as long as it lasts, then erased (also on a throw). Without a terminal
+ * it shows nothing.
+ */
+export function withStatus<T>(io: CliIo, label: string, work: () => T): T {
+  if (io.stderr.isTTY !== true) return work()
+  io.stderr.write(`${label}…`)
+  const erase = () => void io.stderr.write('\r\x1b[K')
+  let result: T
+  try {
+    result = work()
+  } catch (err) {
+    erase()
+    throw err
+  }
+  if (result instanceof Promise) return result.finally(erase) as T
+  erase()
+  return result
+}
+
+/**
  * Asks `question` on stderr and reads one line from stdin; true for `y` or `yes`. The question
  * goes to stderr so `aof fix dir > log` still shows it. End of input counts as no.
  */

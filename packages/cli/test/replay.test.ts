@@ -242,7 +242,9 @@ describe('aof rewrite', () => {
     const r = aof(['rewrite', dir])
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
-    expect(r.stdout).toMatch(/into one snapshot, version 3/)
+    expect(r.stdout).toMatch(
+      /^Rewriting \S+: 5 records in 2 files, \d+ bytes, into one snapshot action\nRewrote \S+ into one snapshot action \(version 3\): now appendonly\.aof\.2\.base\.aof \+ appendonly\.aof\.3\.incr\.aof, \d+ bytes\n$/,
+    )
     const files = storeFiles(dir)
     expect(files.map((f) => f.type)).toEqual(['b', 'i'])
     expect(recordsIn(join(dir, files[0]!.name))).toEqual([
