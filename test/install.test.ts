@@ -114,9 +114,9 @@ const TSCONFIG = {
     skipLibCheck: true,
     types: ['node'],
     outDir: 'out',
-    rootDir: 'src',
+    rootDir: 'src/quick',
   },
-  include: ['src'],
+  include: ['src/quick'],
 }
 
 /** A consumer of each package, once as ESM (`.mts`) and once as CommonJS (`.cts`). */
@@ -212,11 +212,17 @@ describe('the packed packages, installed with npm into an app outside the worksp
     sh('pnpm', ['-r', 'pack', '--pack-destination', packs], tree)
     for (const f of readdirSync(packs)) tarballs[f] = join(packs, f)
 
-    mkdirSync(join(app, 'src'), { recursive: true })
-    writeFileSync(
-      join(app, 'package.json'),
-      JSON.stringify({ name: 'my-app', private: true, type: 'module' }),
+    // The app is examples/electron-main copied out of the workspace as its README says: its
+    // workspace: entries deleted, the tarballs installed instead. Only Electron is left out (its
+    // binary comes from outside the registry); the quick starts and consumers go in src/quick.
+    sh('cp', ['-r', join(tree, 'examples', 'electron-main'), app], work)
+    rmSync(join(app, 'node_modules'), { recursive: true, force: true })
+    sh(
+      'npm',
+      ['pkg', 'delete', 'dependencies.@aof-persist/redux', 'devDependencies'],
+      app,
     )
+    mkdirSync(join(app, 'src', 'quick'), { recursive: true })
     // One install for everything: the four tarballs and what a user has beside them.
     sh(
       'npm',
@@ -244,20 +250,20 @@ describe('the packed packages, installed with npm into an app outside the worksp
       JSON.stringify({
         extends: './tsconfig.json',
         compilerOptions: { skipLibCheck: false, noEmit: true },
-        include: ['src/consumers'],
+        include: ['src/quick/consumers'],
       }),
     )
     for (const q of allQuickStarts()) {
       const name = `${q.file.replace(/[/.]/g, '_')}-${q.name}`
       writeFileSync(
-        join(app, 'src', `${name}.ts`),
+        join(app, 'src', 'quick', `${name}.ts`),
         `// ${q.file}:${q.line}, quick start "${q.name}"\n${q.code}`,
       )
       programs.push({ source: `${q.file}: ${q.name}`, file: `${name}.js` })
     }
     for (const [path, code] of Object.entries(consumers())) {
-      mkdirSync(dirname(join(app, 'src', path)), { recursive: true })
-      writeFileSync(join(app, 'src', path), code)
+      mkdirSync(dirname(join(app, 'src', 'quick', path)), { recursive: true })
+      writeFileSync(join(app, 'src', 'quick', path), code)
     }
   }, 600_000)
 
@@ -321,6 +327,33 @@ describe('the packed packages, installed with npm into an app outside the worksp
         expect(r.out).toMatch(/ 2\n.* 5\n/)
     },
   )
+
+  it("runs the Electron example's main-process store from the copy: a renderer's dispatch survives a restart", () => {
+    const dir = mkdtempSync(join(work, 'electron-'))
+    const script = `
+      import { createMainStore } from './src/mainStore.mjs'
+      import { FakeIpcMain, FakeWebContents, fakeWebContentsModule } from './test/fakeElectron.mjs'
+      const open = () => {
+        const ipcMain = new FakeIpcMain()
+        const main = createMainStore({ dir: ${JSON.stringify(join(dir, 'state'))}, ipcMain, webContents: fakeWebContentsModule([new FakeWebContents()]) })
+        return { main, ipcMain }
+      }
+      const first = open()
+      await first.ipcMain.invoke('state:dispatch', { type: 'todos/added', payload: 'buy milk' })
+      await first.main.close()
+      const second = open()
+      console.log(JSON.stringify(await second.ipcMain.invoke('state:get')))
+      await second.main.close()
+    `
+    const r = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      { cwd: app, encoding: 'utf8' },
+    )
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(r.stdout).toContain('buy milk')
+  })
 
   it('installs the aof binary, which runs from the app', () => {
     const bin = join(app, 'node_modules', '.bin', 'aof')
