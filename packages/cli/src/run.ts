@@ -1,3 +1,4 @@
+import { basename } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { isAofError } from '@aof-persist/core'
 import {
@@ -206,15 +207,22 @@ function explain(ctx: Context | undefined, err: unknown): string {
         : `it is locked: either the app is running, or the --reducer module ${module} created the store itself when it was loaded. A reducer module must only export the reducer; move the store into another module`
     return `Refusing to change ${where}: ${why}. Nothing was changed. ${err.message}`
   }
-  if (isAofError(err)) {
-    const hint =
-      ctx &&
-      (err.code === 'AOF_CORRUPT' || err.code === 'AOF_TRUNCATED') &&
-      !/aof (fix|check)/.test(err.message)
-        ? ` Run "${suggest(ctx, 'check')}" for details.`
-        : ''
-    return `${err.message}${hint}`
+  if (
+    ctx &&
+    (isAofError(err, 'AOF_CORRUPT') || isAofError(err, 'AOF_TRUNCATED')) &&
+    err.file !== undefined &&
+    err.line !== undefined &&
+    err.offset !== undefined
+  ) {
+    // A read met damage after the check passed it, or a command that reads without checking
+    // first (export). Named in the CLI's words, like the check does, with the command to run.
+    const what =
+      err.code === 'AOF_TRUNCATED'
+        ? 'ends with a torn record'
+        : 'holds a bad record'
+    return `The store is damaged: ${basename(err.file)} ${what} at line ${err.line}, byte offset ${err.offset} (${err.code}); nothing was changed. Run "${suggest(ctx, 'check')}" for details and the repair.`
   }
+  if (isAofError(err)) return err.message
   return err instanceof Error ? (err.stack ?? err.message) : String(err)
 }
 
