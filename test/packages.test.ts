@@ -55,11 +55,19 @@ describe.each(['core', 'redux', 'zustand', 'cli'])(
   },
 )
 
-describe('the examples', () => {
-  it.each(readdirSync(join(ROOT, 'examples')))(
+const PUBLIC = ['core', 'redux', 'zustand', 'cli', 'browser']
+const privatePackages = [
+  ...readdirSync(join(ROOT, 'examples')).map((n) => `examples/${n}`),
+  ...readdirSync(join(ROOT, 'packages'))
+    .filter((n) => !PUBLIC.includes(n))
+    .map((n) => `packages/${n}`),
+]
+
+describe('the private workspace packages (examples, cross-package tests)', () => {
+  it.each(privatePackages)(
     '%s is private and has no version, so pnpm -r pack and changesets leave it alone',
-    (name) => {
-      const pkg = read(`examples/${name}/package.json`)
+    (dir) => {
+      const pkg = read(`${dir}/package.json`)
       expect(pkg.private).toBe(true)
       expect(pkg).not.toHaveProperty('version')
     },
