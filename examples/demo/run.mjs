@@ -59,15 +59,19 @@ say(`Append 1000 actions to ${store} and close`)
   for (let i = 0; i < 1000; i++) log.append({ type: 'counter/add', by: 1 })
   await log.close()
   show(listFiles())
+  const lines = fs
+    .readFileSync(path.join(store, 'appendonly.aof.1.incr.aof'), 'utf8')
+    .trimEnd()
+    .split('\n')
   show(
-    `first lines of the incr file:\n${fs.readFileSync(path.join(store, 'appendonly.aof.1.incr.aof'), 'utf8').split('\n').slice(0, 2).join('\n')}`,
+    `the incr file holds ${lines.length} lines, one JSON action each; the first two:\n${lines.slice(0, 2).join('\n')}`,
   )
 }
 
 say('Restart: the state is rebuilt by replaying the log')
 {
   const log = openAof({ dir: store })
-  show(`count = ${replay(log)}`)
+  show(`count = ${replay(log)} (1000 actions replayed, each adding 1)`)
   log.closeSync()
 }
 
@@ -109,17 +113,31 @@ say('Rewrite: compact the log into one snapshot action (BGREWRITEAOF)')
 {
   const log = openAof({ dir: store })
   const count = replay(log)
-  show(`before:\n${listFiles()}`)
+  show(`count = ${count}; the files before:\n${listFiles()}`)
   await log.rewrite({ type: '@@aof/SNAPSHOT', payload: { count } })
-  log.append({ type: 'counter/add', by: 5 })
+  const added = { type: 'counter/add', by: 5 }
+  log.append(added)
   await log.close()
-  show(`after:\n${listFiles()}`)
+  show(`after the rewrite, and one more append of ${JSON.stringify(added)}:`)
+  show(listFiles())
   show(
     `manifest:\n${fs.readFileSync(path.join(store, 'appendonly.aof.manifest'), 'utf8').trimEnd()}`,
   )
+  const base = fs.readdirSync(store).find((f) => f.endsWith('.base.aof'))
+  const incr = fs.readdirSync(store).find((f) => f.endsWith('.incr.aof'))
+  show(
+    `${base} (the snapshot): ${fs.readFileSync(path.join(store, base), 'utf8').trimEnd()}`,
+  )
+  show(
+    `${incr} (appended after it): ${fs.readFileSync(path.join(store, incr), 'utf8').trimEnd()}`,
+  )
   const again = openAof({ dir: store })
-  show(`count after restart = ${replay(again)}`)
+  const after = replay(again)
   again.closeSync()
+  show(
+    `count after restart = ${after} (the snapshot's ${count} + 5 from the append after the rewrite)`,
+  )
+  if (after !== count + 5) throw new Error('the rewrite lost an action')
 }
 
 say('Tear the tail: a crash in the middle of a write leaves half a record')
@@ -263,6 +281,18 @@ async function walkExample({
   cli(name, script, stateDir, second)
   cli(name, script, stateDir, change)
   const listed = cli(name, script, stateDir, ['list'])
+  show(`the store directory:\n${filesOf(stateDir)}`)
+  const base = fs.readdirSync(stateDir).find((f) => f.endsWith('.base.aof'))
+  if (base) {
+    show(
+      `${base} exists before any rewrite: the middleware wrote it when it created the log, a snapshot of the initial state for the records to apply to (so the log replays without the app's code):`,
+    )
+    show(fs.readFileSync(path.join(stateDir, base), 'utf8').trimEnd())
+  } else {
+    show(
+      'no base file yet: the log starts with the first action, replayed by the reducers from their initial state; the first rewrite writes a base',
+    )
+  }
   show(`the log, one record per line (${lastIncr(stateDir)}):`)
   show(
     fs
@@ -288,12 +318,24 @@ async function walkExample({
   cli(name, script, stateDir, ['add', 'after the crash'])
 
   say('Rewrite: compact the log into one snapshot action')
+  const beforeRewrite = cli(name, script, stateDir, ['list'])
   show(`before:\n${filesOf(stateDir)}`)
   cli(name, script, stateDir, ['rewrite'])
   show(`after:\n${filesOf(stateDir)}`)
   show(
     `manifest:\n${fs.readFileSync(path.join(stateDir, 'appendonly.aof.manifest'), 'utf8').trimEnd()}`,
   )
+  const newBase = fs.readdirSync(stateDir).find((f) => f.endsWith('.base.aof'))
+  const snapshot = fs.readFileSync(path.join(stateDir, newBase), 'utf8')
+  show(
+    `${newBase} is one snapshot action (${snapshot.trimEnd().split('\n').length} line): ${snapshot.slice(0, 90)}…`,
+  )
+  const afterRewrite = cli(name, script, stateDir, ['list'])
+  show(
+    `the list after the rewrite is the same as before it: ${afterRewrite === beforeRewrite}`,
+  )
+  if (afterRewrite !== beforeRewrite)
+    throw new Error('the state changed across the rewrite')
 
   say('Tear the tail of the log and repair it with aof fix')
   cli(name, script, stateDir, ['add', 'after the rewrite'])

@@ -1,11 +1,7 @@
 // The `aof` binary. tsup adds the `#!/usr/bin/env node` line.
 import { run } from './run.js'
 
-// `aof inspect dir | head` closes the pipe early: stop quietly instead of printing EPIPE.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
-  throw err
-})
-
-// exitCode, not process.exit(): stdout may still be draining into a pipe.
+// run() writes to file descriptors 1 and 2 itself (synchronously, so a closed pipe is seen at
+// once and memory stays bounded); nothing here touches process.stdout. exitCode, not
+// process.exit(): stdin may hold a confirmation prompt's handle until run() ends.
 process.exitCode = await run(process.argv.slice(2))

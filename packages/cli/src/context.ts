@@ -2,7 +2,7 @@ import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { AofProblem, AofReport } from '@aof-persist/core'
 import { CommandFailure, DEFAULT_FILE_NAME, shellQuote } from './args.js'
-import { styleFor, type CliIo, type Style } from './terminal.js'
+import { plural, styleFor, type CliIo, type Style } from './terminal.js'
 
 /** What every command gets: the streams, the store directory and how to name it back to the user. */
 export interface Context {
@@ -15,6 +15,8 @@ export interface Context {
   /** The store directory as the user typed it, for commands we suggest. */
   dirArg: string
   fileName: string
+  /** The `--reducer` module as the user typed it, once it is loaded. */
+  reducerModule?: string
   /** Writes a line to stdout. */
   print(line?: string): void
   /** Writes a line to stderr. */
@@ -71,28 +73,62 @@ export function inLastFile(report: AofReport, problem: AofProblem): boolean {
 }
 
 /**
+ * What is wrong at `problem`, in the CLI's words and without the core's advice (each command
+ * gives its own next step): `it ends with a torn record (11 bytes at line 4, byte offset 57)...`.
+ */
+export function describeProblem(
+  report: AofReport,
+  problem: AofProblem,
+): string {
+  const where = `line ${problem.line}, byte offset ${problem.offset}`
+  if (problem.code === 'AOF_TRUNCATED') {
+    const size = report.files.find((f) => f.name === problem.file)?.size
+    const bytes =
+      size === undefined ? '' : `${plural(size - problem.offset, 'byte')} at `
+    return `it ends with a torn record (${bytes}${where}), left by a crash in the middle of a write`
+  }
+  // The core's message reads "Bad record at <where>: <reason>. <advice>"; only the reason is
+  // kept. Should its wording change, the plain fallback still names the place.
+  const reason =
+    /^Bad record at [^:]*: (.+?)\. /.exec(problem.message)?.[1] ??
+    'the line is not a valid record'
+  return `bad record at ${where}: ${reason}`
+}
+
+/**
  * Prints the first problem of a store (to stdout, as part of a report): where it is, what is
- * wrong, and the command that repairs it or why none can.
+ * wrong, and, unless `advice` is false (a command that repairs it itself), the command that
+ * repairs it or why none can.
  */
 export function printProblem(
   ctx: Context,
   report: AofReport,
   problem: AofProblem,
-  print = ctx.print,
+  options: { print?: (line?: string) => void; advice?: boolean } = {},
 ): void {
+  const print = options.print ?? ctx.print
   const s = print === ctx.print ? ctx.out : ctx.err
-  print(s.red(`AOF ${problem.file} is not valid: ${problem.message}`))
+  print(
+    s.red(
+      `AOF ${problem.file} is not valid: ${describeProblem(report, problem)}`,
+    ),
+  )
   print(
     `  first problem: ${problem.code} at line ${problem.line}, byte offset ${problem.offset} of ${problem.file}`,
   )
-  if (inLastFile(report, problem)) {
+  if (options.advice === false) return
+  if (!inLastFile(report, problem)) {
     print(
-      `  to repair it, run "${suggest(ctx, 'fix')}" (cuts ${problem.file} back to its last good record)`,
+      `  "aof fix" cannot repair it: ${problem.file} is not the last file, and only the tail of the last file may be cut.` +
+        ' Make a backup of the directory and repair the line by hand, or restore the directory from a backup.',
+    )
+  } else if (problem.code === 'AOF_TRUNCATED') {
+    print(
+      `  an app that opens the store cuts a torn tail off by itself (loadTruncated is on by default); to cut it now, run "${suggest(ctx, 'fix')}"`,
     )
   } else {
     print(
-      `  "aof fix" cannot repair it: ${problem.file} is not the last file, and only the tail of the last file may be cut.` +
-        ' Restore the directory from a backup.',
+      `  to repair it, make a backup of the directory, then run "${suggest(ctx, 'fix')}": it cuts ${problem.file} back to byte offset ${problem.offset}, removing line ${problem.line} and every line after it`,
     )
   }
 }

@@ -1,7 +1,8 @@
 import { closeSync, openSync, readSync } from 'node:fs'
 import type { AofCut } from '@aof-persist/core'
+import { CommandFailure } from './args.js'
 import type { Context } from './context.js'
-import { formatBytes } from './terminal.js'
+import { confirm, formatBytes } from './terminal.js'
 
 /**
  * Lines in bytes `[from, to)` of `path` (a last line without a newline counts), read-only.
@@ -40,34 +41,50 @@ export function countLines(
   }
 }
 
-/** `from 4096 bytes to 3000 bytes (removing 1096 bytes: lines 12 to 40, 29 lines)` */
+/** `from 4096 bytes (4.0 KiB) to 3000 bytes (2.9 KiB), removing 1096 bytes: lines 12 to 40 (29 lines)` */
 export function describeCut(cut: AofCut): string {
   const removed = cut.size - cut.newSize
   const lines = countLines(cut.path, cut.newSize, cut.size)
   const span =
     lines === null || lines === 0
-      ? `from line ${cut.line} on`
+      ? `line ${cut.line} and every line after it`
       : lines === 1
         ? `line ${cut.line}`
-        : `lines ${cut.line} to ${cut.line + lines - 1}, ${lines} lines`
-  return `from ${formatBytes(cut.size)} to ${formatBytes(cut.newSize)} (removing ${removed} bytes: ${span})`
+        : `lines ${cut.line} to ${cut.line + lines - 1} (${lines} lines)`
+  return `from ${formatBytes(cut.size)} to ${formatBytes(cut.newSize)}, removing ${removed} ${removed === 1 ? 'byte' : 'bytes'}: ${span}`
 }
 
-/** Warns when the cut made differs from the one announced (the file changed in between). */
-export function warnIfDifferent(
+/** How a command that removes data was asked to go ahead: `--yes`, `--dry-run`. */
+export interface ChangeFlags {
+  /** Go ahead without asking. */
+  yes: boolean
+  /** Say what would be removed and stop. */
+  dryRun: boolean
+}
+
+/**
+ * The one rule of every command that removes data (`fix`, `truncate-to-timestamp`), once it
+ * has said what it would remove: `--dry-run` stops here; `--yes` goes ahead; otherwise it asks
+ * `Continue? [y/N]` on a terminal, and without one (a script, a pipe) it refuses. True to go
+ * ahead; false when it stopped, having said why.
+ */
+export async function confirmChange(
   ctx: Context,
-  announced: AofCut,
-  made: AofCut,
-): void {
-  if (
-    announced.file === made.file &&
-    announced.size === made.size &&
-    announced.newSize === made.newSize
-  )
-    return
-  ctx.warn(
-    ctx.err.yellow(
-      `Warning: ${made.file} changed after the plan above was shown; the cut made was ${describeCut(made)}`,
-    ),
-  )
+  flags: ChangeFlags,
+  file: string,
+): Promise<boolean> {
+  if (flags.dryRun) {
+    ctx.print('Dry run: nothing was changed.')
+    return false
+  }
+  if (flags.yes) return true
+  if (ctx.io.stdin.isTTY !== true) {
+    throw new CommandFailure(
+      `Refusing to change ${file} without confirmation: standard input is not a terminal. ` +
+        'Re-run with --yes to go ahead, or with --dry-run to see what would be removed; nothing was changed.',
+    )
+  }
+  if (await confirm(ctx.io, 'Continue? [y/N]: ')) return true
+  ctx.warn('Aborted: nothing was changed.')
+  return false
 }

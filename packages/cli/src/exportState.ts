@@ -2,7 +2,7 @@ import { readAofEntries } from '@aof-persist/core'
 import { CommandFailure, EXIT_OK } from './args.js'
 import { requireDirectory, type Context } from './context.js'
 import { loadReducer, loadReplayers, replay } from './replay.js'
-import { formatTime, withProgress } from './terminal.js'
+import { formatTime, withProgress, withStatus } from './terminal.js'
 
 /** Options of `aof export`. */
 export interface ExportFlags {
@@ -23,10 +23,14 @@ export async function exportState(
   flags: ExportFlags,
 ): Promise<number> {
   requireDirectory(ctx)
+  const spec = flags.reducer
   const reducer =
-    flags.reducer === undefined
+    spec === undefined
       ? undefined
-      : await loadReducer(flags.reducer, ctx.io.cwd)
+      : await withStatus(ctx.io, `Loading ${spec}`, () =>
+          loadReducer(spec, ctx.io.cwd),
+        )
+  if (reducer) ctx.reducerModule = flags.reducer
   const replayers = await loadReplayers(reducer !== undefined)
   const seen = {
     timestamps: 0,

@@ -2,21 +2,17 @@ import { fixAof } from '@aof-persist/core'
 import { CommandFailure, EXIT_FAILURE, EXIT_OK } from './args.js'
 import { fileTable, readReport } from './check.js'
 import { inLastFile, printProblem, type Context } from './context.js'
-import { describeCut, warnIfDifferent } from './cut.js'
-import { confirm } from './terminal.js'
+import { confirmChange, describeCut, type ChangeFlags } from './cut.js'
+import { withStatus } from './terminal.js'
 
 /** Options of `aof fix`. */
-export interface FixFlags {
-  /** Cut without asking. */
-  yes: boolean
-  /** Say what would be cut and stop. */
-  dryRun: boolean
-}
+export type FixFlags = ChangeFlags
 
 /**
  * `aof fix <dir>`: like `redis-check-aof --fix`. Checks read-only first so it can name the
  * problem, asks the core what it would cut (a dry run, which also fails early on a locked
- * directory), says so, asks, and only then cuts.
+ * directory), says so, asks (see {@link confirmChange}), and only then cuts: exactly the cut it
+ * announced, or nothing if the file changed in between.
  */
 export async function fix(ctx: Context, flags: FixFlags): Promise<number> {
   const report = readReport(ctx)
@@ -26,14 +22,18 @@ export async function fix(ctx: Context, flags: FixFlags): Promise<number> {
     )
     return EXIT_OK
   }
-  printProblem(ctx, report, report.problem)
+  printProblem(ctx, report, report.problem, { advice: false })
   if (!inLastFile(report, report.problem)) {
     throw new CommandFailure(
-      `Failed to fix AOF ${report.problem.file} because it is not the last file; nothing was changed.`,
+      `Failed to fix AOF ${report.problem.file} because it is not the last file, and only the tail of the last file may be cut; nothing was changed. ` +
+        'Make a backup of the directory and repair the line by hand, or restore the directory from a backup.',
     )
   }
 
-  const plan = fixAof({ dir: ctx.dir, fileName: ctx.fileName, dryRun: true })
+  const options = { dir: ctx.dir, fileName: ctx.fileName }
+  const plan = withStatus(ctx.io, 'Working out the cut', () =>
+    fixAof({ ...options, dryRun: true }),
+  )
   if (!plan) {
     ctx.print(
       'Nothing to fix: the core found nothing to cut; nothing was changed.',
@@ -41,29 +41,16 @@ export async function fix(ctx: Context, flags: FixFlags): Promise<number> {
     return EXIT_OK
   }
   ctx.print(`This will shrink the AOF ${plan.file} ${describeCut(plan)}`)
-  if (flags.dryRun) {
-    ctx.print('Dry run: nothing was changed.')
-    return EXIT_OK
-  }
-  if (!flags.yes) {
-    if (ctx.io.stdin.isTTY !== true) {
-      throw new CommandFailure(
-        `Refusing to change ${plan.file} without confirmation: standard input is not a terminal. ` +
-          'Re-run with --yes to cut it; nothing was changed.',
-      )
-    }
-    if (!(await confirm(ctx.io, 'Continue? [y/N]: '))) {
-      ctx.warn('Aborted: nothing was changed.')
-      return EXIT_FAILURE
-    }
-  }
+  if (!(await confirmChange(ctx, flags, plan.file)))
+    return flags.dryRun ? EXIT_OK : EXIT_FAILURE
 
-  const made = fixAof({ dir: ctx.dir, fileName: ctx.fileName })
+  const made = withStatus(ctx.io, `Cutting ${plan.file}`, () =>
+    fixAof({ ...options, expect: { size: plan.size, newSize: plan.newSize } }),
+  )
   if (!made) {
     ctx.print('Nothing was cut: the file was repaired in the meantime.')
     return EXIT_OK
   }
-  warnIfDifferent(ctx, plan, made)
   ctx.print(
     ctx.out.green(
       `Successfully truncated AOF ${made.file} to ${made.newSize} bytes`,

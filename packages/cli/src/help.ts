@@ -48,20 +48,23 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     exit: 'Exit status: 0 fixed or nothing to fix, 1 refused, aborted or failed, 2 usage error.',
   },
   'truncate-to-timestamp': {
-    usage: 'aof truncate-to-timestamp <dir> <unix-seconds> [--dry-run]',
+    usage: 'aof truncate-to-timestamp <dir> <unix-seconds> [--yes] [--dry-run]',
     summary:
       'point-in-time recovery: cut the log at the first #TS: later than a time',
     description:
       'Point-in-time recovery with redis-check-aof --truncate-to-timestamp semantics: cuts the last\n' +
-      'file at the first #TS: annotation later than the given unix time, and says what it cut.\n' +
-      'Needs a log written with `timestamps: true`. Refuses when that annotation is not in the last\n' +
-      'file, when the cut would leave the last file empty, and when another process holds the lock.',
+      'file at the first #TS: annotation later than the given unix time. Needs a log written with\n' +
+      '`timestamps: true`. It removes records, so like aof fix it says first what it would cut; on a\n' +
+      'terminal it asks before cutting, without a terminal it refuses unless --yes is given. Refuses\n' +
+      'when that annotation is not in the last file, when the cut would leave the last file empty,\n' +
+      'and when another process holds the lock.',
     options: [
+      ['-y, --yes', 'cut without asking (needed without a terminal)'],
       ['--dry-run', 'say what would be cut and change nothing'],
       FILE_NAME,
       HELP,
     ],
-    exit: 'Exit status: 0 cut or nothing to cut, 1 refused or failed, 2 usage error (a bad timestamp).',
+    exit: 'Exit status: 0 cut or nothing to cut, 1 refused, aborted or failed, 2 usage error (a bad timestamp).',
   },
   inspect: {
     usage: 'aof inspect <dir> [--json] [--limit N]',
@@ -108,8 +111,10 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     description:
       'Compacts the log into one snapshot action, keeping the stored version, while the app is not\n' +
       "running. Zustand patch logs need nothing else. Redux action logs need the app's plain root\n" +
-      'reducer (a built .js/.mjs/.cjs file; default export or export named "reducer"): the log is\n' +
-      "replayed from the reducer's initial state, applying snapshot actions as withAof does.\n" +
+      'reducer: a TypeScript, ESM or CommonJS module (.ts, .mts, .cts, .js, .mjs, .cjs; its default\n' +
+      'export or an export named "reducer"), loaded as it is, without a build. The module must only\n' +
+      "export the reducer, not create the store. The log is replayed from the reducer's initial\n" +
+      'state, applying snapshot actions as withAof does.\n' +
       'Refuses a damaged store (run aof fix first) and a directory another process holds the lock on.',
     options: [
       ['--reducer <module>', "the app's root reducer module (Redux logs)"],
@@ -179,6 +184,8 @@ export function topHelp(): string {
     '',
     'check, inspect, stats and export never write and never take the lock; fix,',
     'truncate-to-timestamp and rewrite refuse a directory another process holds the lock on.',
+    'fix and truncate-to-timestamp remove records: they say what they would remove, then ask on',
+    'a terminal; without one they refuse unless --yes is given (--dry-run only says).',
     'Exit status: 0 ok, 1 invalid store, refused or failed, 2 usage error.',
     '',
   ].join('\n')

@@ -2,28 +2,39 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { readSnapshot } from '@aof-persist/core'
+import { createJiti } from 'jiti'
 import { CommandFailure, UsageError } from './args.js'
 
 /** A Redux root reducer as the app passes it to `withAof` (plain, not wrapped). */
 export type Reducer = (state: unknown, action: { type: string }) => unknown
 
 /**
- * Loads the app's root reducer from a file (ESM or CommonJS): the default export, or the named
- * export `reducer`. A CommonJS `module.exports = reducer` arrives as the default export.
+ * Loads the app's root reducer from a module: TypeScript (`.ts`, `.mts`, `.cts`), ESM or
+ * CommonJS, the app's source or its build. It takes the default export, or the named export
+ * `reducer`; a CommonJS `module.exports = reducer` arrives as the default export.
+ *
+ * The module is loaded with jiti (the loader ESLint uses for `eslint.config.ts`): it compiles
+ * TypeScript on the fly and needs no build step, no native binary and no loader hooks, and the
+ * same call loads ESM and CommonJS. Its disk cache is off: a read-only command must not write
+ * into the app's node_modules.
  */
 export async function loadReducer(spec: string, cwd: string): Promise<Reducer> {
   const path = resolve(cwd, spec)
   if (!existsSync(path)) {
     throw new UsageError(
-      `--reducer ${spec}: no such file (give the path of the built JavaScript module)`,
+      `--reducer ${spec}: no such file (${path}). Give the path of the module that exports the root reducer, relative to the current directory.`,
     )
   }
   let mod: Record<string, unknown>
   try {
-    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>
+    const jiti = createJiti(pathToFileURL(resolve(cwd, 'index.js')).href, {
+      fsCache: false,
+      moduleCache: false,
+    })
+    mod = await jiti.import<Record<string, unknown>>(path)
   } catch (cause) {
     throw new CommandFailure(
-      `--reducer ${spec}: the module failed to load: ${(cause as Error)?.message ?? cause}`,
+      `--reducer ${spec}: the module failed to load: ${(cause as Error)?.message ?? String(cause)}`,
     )
   }
   const def = mod.default as Record<string, unknown> | undefined

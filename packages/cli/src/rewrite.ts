@@ -1,15 +1,16 @@
-import { openAof, snapshotAction } from '@aof-persist/core'
+import { openAof, readAofEntries, snapshotAction } from '@aof-persist/core'
 import { CommandFailure, EXIT_OK } from './args.js'
 import { readReport } from './check.js'
 import { printProblem, suggest, type Context } from './context.js'
 import { loadReducer, loadReplayers, replay } from './replay.js'
-import { formatBytes, plural } from './terminal.js'
+import { formatBytes, plural, withProgress, withStatus } from './terminal.js'
 
 /**
  * `aof rewrite <dir>`: offline compaction (BGREWRITEAOF while the app is not running). The log is
  * replayed with the adapters' `replayLog` and written back as one snapshot action keeping the
  * stored version. It refuses a damaged store rather than compacting around the damage, and opens
- * with `loadTruncated: false` so opening never cuts a file behind the user's back.
+ * with `loadTruncated: false` so opening never cuts a file behind the user's back. It removes no
+ * state (the snapshot holds all of it), so it does not ask, like the rewrites an app runs itself.
  */
 export async function rewrite(
   ctx: Context,
@@ -22,7 +23,7 @@ export async function rewrite(
         `Refusing to rewrite ${ctx.dirArg}: the store is damaged; nothing was changed.`,
       ),
     )
-    printProblem(ctx, before, before.problem, ctx.warn)
+    printProblem(ctx, before, before.problem, { print: ctx.warn })
     throw new CommandFailure()
   }
   const records = before.files.reduce((n, f) => n + f.records, 0)
@@ -35,7 +36,10 @@ export async function rewrite(
   const reducer =
     reducerSpec === undefined
       ? undefined
-      : await loadReducer(reducerSpec, ctx.io.cwd)
+      : await withStatus(ctx.io, `Loading ${reducerSpec}`, () =>
+          loadReducer(reducerSpec, ctx.io.cwd),
+        )
+  if (reducer) ctx.reducerModule = reducerSpec
   const replayers = await loadReplayers(reducer !== undefined)
 
   const aof = openAof({
@@ -45,22 +49,40 @@ export async function rewrite(
     autoRewritePercentage: 0,
     fsync: 'always',
   })
-  let replayed
+  let version: number
   try {
-    replayed = replay(aof.records(), replayers, reducer)
     ctx.print(
-      `Rewriting ${ctx.dirArg}: ${plural(replayed.records, 'record')} in ${plural(before.files.length, 'file')} (${formatBytes(before.files.reduce((n, f) => n + f.size, 0))}) into one snapshot, version ${replayed.version}`,
+      `Rewriting ${ctx.dirArg}: ${plural(records, 'record')} in ${plural(before.files.length, 'file')}, ${formatBytes(before.files.reduce((n, f) => n + f.size, 0))}, into one snapshot action`,
     )
-    aof.rewriteSync(snapshotAction(replayed.state, replayed.version))
+    // Replayed from the read-only reader, which reports its progress in bytes: the store is
+    // open and locked, so what it reads is what the open store holds.
+    const replayed = withProgress(ctx.io, 'Replaying', (onProgress) =>
+      replay(
+        (function* () {
+          for (const entry of readAofEntries({
+            dir: ctx.dir,
+            fileName: ctx.fileName,
+            onProgress,
+          }))
+            if (entry.kind === 'record') yield entry.value
+        })(),
+        replayers,
+        reducer,
+      ),
+    )
+    version = replayed.version
+    withStatus(ctx.io, 'Writing the snapshot', () =>
+      aof.rewriteSync(snapshotAction(replayed.state, replayed.version)),
+    )
   } finally {
     aof.closeSync()
   }
 
-  const after = readReport(ctx, 'Checking')
+  const after = readReport(ctx, 'Checking the result')
   const size = after.files.reduce((n, f) => n + f.size, 0)
   ctx.print(
     ctx.out.green(
-      `Rewrote ${ctx.dirArg}: now ${after.files.map((f) => f.name).join(' + ')}, ${formatBytes(size)}`,
+      `Rewrote ${ctx.dirArg} into one snapshot action (version ${version}): now ${after.files.map((f) => f.name).join(' + ')}, ${formatBytes(size)}`,
     ),
   )
   if (after.problem) {

@@ -1,3 +1,4 @@
+import { basename } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { isAofError } from '@aof-persist/core'
 import {
@@ -23,7 +24,13 @@ import {
   DEFAULT_AUTO_REWRITE_PERCENTAGE,
   stats,
 } from './stats.js'
-import { styleFor, type CliIo } from './terminal.js'
+import {
+  fdOutput,
+  OutputClosed,
+  styleFor,
+  type CliIo,
+  type OutputStream,
+} from './terminal.js'
 import { truncateToTimestamp } from './truncateToTimestamp.js'
 
 declare const __AOF_CLI_VERSION__: string | undefined
@@ -36,6 +43,11 @@ type Options = NonNullable<ParseArgsConfig['options']>
 type Values = Record<string, string | boolean | undefined>
 
 interface Command {
+  /**
+   * True for the commands that change the store. They are not stopped half-way when their
+   * output is closed: they finish (or refuse) and their exit status says which.
+   */
+  changes?: boolean
   options: Options
   /** Names of the positional arguments after `<dir>`. */
   args: string[]
@@ -53,6 +65,7 @@ const str = (v: string | boolean | undefined): string | undefined =>
 const COMMANDS: Record<string, Command> = {
   check: { options: {}, args: [], run: (ctx) => check(ctx) },
   fix: {
+    changes: true,
     options: {
       yes: { type: 'boolean', short: 'y' },
       'dry-run': { type: 'boolean' },
@@ -62,13 +75,17 @@ const COMMANDS: Record<string, Command> = {
       fix(ctx, { yes: v.yes === true, dryRun: v['dry-run'] === true }),
   },
   'truncate-to-timestamp': {
-    options: { 'dry-run': { type: 'boolean' } },
+    changes: true,
+    options: {
+      yes: { type: 'boolean', short: 'y' },
+      'dry-run': { type: 'boolean' },
+    },
     args: ['unix-seconds'],
     run: (ctx, v, [time]) =>
       truncateToTimestamp(
         ctx,
         parseTimestamp(time ?? '', 'truncate-to-timestamp'),
-        v['dry-run'] === true,
+        { yes: v.yes === true, dryRun: v['dry-run'] === true },
       ),
   },
   inspect: {
@@ -109,6 +126,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   rewrite: {
+    changes: true,
     options: { reducer: { type: 'string' } },
     args: [],
     run: (ctx, v) => rewrite(ctx, str(v.reducer)),
@@ -182,19 +200,63 @@ function parse(
 function explain(ctx: Context | undefined, err: unknown): string {
   if (isAofError(err, 'AOF_LOCKED')) {
     const where = ctx ? ctx.dirArg : 'the directory'
-    return `Refusing to change ${where}: another process holds its lock (is the app running?). Nothing was changed. ${err.message}`
+    const module = ctx?.reducerModule
+    const why =
+      module === undefined
+        ? 'another process holds its lock (is the app running?)'
+        : `it is locked: either the app is running, or the --reducer module ${module} created the store itself when it was loaded. A reducer module must only export the reducer; move the store into another module`
+    return `Refusing to change ${where}: ${why}. Nothing was changed. ${err.message}`
   }
-  if (isAofError(err)) {
-    const hint =
-      ctx &&
-      (err.code === 'AOF_CORRUPT' || err.code === 'AOF_TRUNCATED') &&
-      !/aof (fix|check)/.test(err.message)
-        ? ` Run "${suggest(ctx, 'check')}" for details.`
-        : ''
-    return `${err.message}${hint}`
+  if (
+    ctx &&
+    (isAofError(err, 'AOF_CORRUPT') || isAofError(err, 'AOF_TRUNCATED')) &&
+    err.file !== undefined &&
+    err.line !== undefined &&
+    err.offset !== undefined
+  ) {
+    // A read met damage after the check passed it, or a command that reads without checking
+    // first (export). Named in the CLI's words, like the check does, with the command to run.
+    const what =
+      err.code === 'AOF_TRUNCATED'
+        ? 'ends with a torn record'
+        : 'holds a bad record'
+    return `The store is damaged: ${basename(err.file)} ${what} at line ${err.line}, byte offset ${err.offset} (${err.code}); nothing was changed. Run "${suggest(ctx, 'check')}" for details and the repair.`
   }
+  if (isAofError(err)) return err.message
   return err instanceof Error ? (err.stack ?? err.message) : String(err)
 }
+
+/** `stream`, with writes after its reader went away dropped instead of thrown. */
+function dropWhenClosed(stream: OutputStream): OutputStream {
+  let closed = false
+  const guard = (fn: () => unknown): unknown => {
+    if (closed) return true
+    try {
+      return fn()
+    } catch (e) {
+      if (!(e instanceof OutputClosed)) throw e
+      closed = true
+      return true
+    }
+  }
+  return {
+    get isTTY() {
+      return stream.isTTY
+    },
+    get columns() {
+      return stream.columns
+    },
+    write: (chunk) => guard(() => stream.write(chunk)),
+    flush: () => void guard(() => stream.flush?.()),
+  }
+}
+
+/** The streams of a command that changes the store: a closed output does not stop it. */
+const keepGoing = (io: CliIo): CliIo => ({
+  ...io,
+  stdout: dropWhenClosed(io.stdout),
+  stderr: dropWhenClosed(io.stderr),
+})
 
 /**
  * Runs the `aof` command line `argv` (without `node` and the script) and resolves to its exit
@@ -206,12 +268,25 @@ export async function run(
   io: Partial<CliIo> = {},
 ): Promise<number> {
   const full: CliIo = {
-    stdout: io.stdout ?? process.stdout,
-    stderr: io.stderr ?? process.stderr,
+    stdout: io.stdout ?? fdOutput(1),
+    stderr: io.stderr ?? fdOutput(2),
     stdin: io.stdin ?? process.stdin,
     env: io.env ?? process.env,
     cwd: io.cwd ?? process.cwd(),
   }
+  try {
+    const status = await runCommand(argv, full)
+    full.stdout.flush?.()
+    full.stderr.flush?.()
+    return status
+  } catch (e) {
+    // Only a command that reads gets here: its reader went away, so it has nothing left to do.
+    if (e instanceof OutputClosed) return EXIT_OK
+    throw e
+  }
+}
+
+async function runCommand(argv: string[], full: CliIo): Promise<number> {
   const err = styleFor(full.stderr, full.env)
   let name: string | undefined
   let ctx: Context | undefined
@@ -260,9 +335,11 @@ export async function run(
       throw new UsageError(`missing <${wanted[args.length]}>`)
     if (args.length > wanted.length)
       throw new UsageError(`unexpected argument "${args[wanted.length]}"`)
-    ctx = makeContext(full, dir, fileName)
+    const target = command.changes ? keepGoing(full) : full
+    ctx = makeContext(target, dir, fileName)
     return await command.run(ctx, values, args)
   } catch (e) {
+    if (e instanceof OutputClosed) throw e
     if (e instanceof UsageError) {
       const helpCmd = name ? `aof ${name} --help` : 'aof --help'
       full.stderr.write(

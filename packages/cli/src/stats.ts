@@ -25,8 +25,12 @@ export interface StoreStats {
   baseRecords: number
   incrRecords: number
   timestamps: number
-  /** Growth of the current size over the base, in percent, as Redis computes it. */
-  growthPercentage: number
+  /**
+   * Growth of the current size over the base, in percent, as Redis computes it; null while
+   * there is no base (Redis then divides by 1, which makes any size a growth past every
+   * percentage: a rewrite is due as soon as the current size is above the minimum).
+   */
+  growthPercentage: number | null
   autoRewritePercentage: number
   autoRewriteMinSize: number
   rewriteDue: boolean
@@ -61,19 +65,23 @@ export function computeStats(
     timestamps += f.timestamps
   }
   const currentSize = baseSize + incrSize
-  const growthPercentage =
-    Math.floor((currentSize * 100) / (baseSize || 1)) - 100
+  const growth = Math.floor((currentSize * 100) / (baseSize || 1)) - 100
+  const growthPercentage = baseSize === 0 ? null : growth
+  const grown =
+    growthPercentage === null
+      ? 'there is no base yet'
+      : `growth ${growthPercentage}%`
   let rewriteDue = false
   let reason: string
   if (percentage === 0) {
     reason = 'automatic rewrites are disabled (--auto-rewrite-percentage 0)'
   } else if (currentSize <= minSize) {
-    reason = `the current size ${currentSize} is not above the minimum ${minSize}`
-  } else if (growthPercentage < percentage) {
-    reason = `growth ${growthPercentage}% is below ${percentage}%`
+    reason = `the current size ${formatBytes(currentSize)} is not above the minimum ${formatBytes(minSize)}`
+  } else if (growth < percentage) {
+    reason = `${grown} is below ${percentage}%`
   } else {
     rewriteDue = true
-    reason = `growth ${growthPercentage}% >= ${percentage}% and the current size ${currentSize} > ${minSize}`
+    reason = `${growthPercentage === null ? grown : `${grown} >= ${percentage}%`} and the current size ${formatBytes(currentSize)} is above the minimum ${formatBytes(minSize)}`
   }
   return {
     files: report.files.length,
@@ -119,7 +127,12 @@ export function stats(ctx: Context, flags: StatsFlags): number {
     ['Current size', formatBytes(s.currentSize)],
     ['Records', `${s.records} (base ${s.baseRecords}, incr ${s.incrRecords})`],
     ['Timestamps', `${s.timestamps} #TS: annotations`],
-    ['Growth since base', `${s.growthPercentage}%`],
+    [
+      'Growth since base',
+      s.growthPercentage === null
+        ? 'no base yet (the log has not been rewritten)'
+        : `${s.growthPercentage}%`,
+    ],
     [
       'Auto rewrite',
       `percentage ${s.autoRewritePercentage}%, min size ${formatBytes(s.autoRewriteMinSize)}`,

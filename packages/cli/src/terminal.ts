@@ -1,13 +1,94 @@
+import { writeSync } from 'node:fs'
 import { createInterface } from 'node:readline'
+import { isatty } from 'node:tty'
 import { styleText } from 'node:util'
 
-/** A stream the CLI writes to: `process.stdout`, `process.stderr`, or a fake in tests. */
+/**
+ * A stream the CLI writes to: {@link fdOutput} on a file descriptor (what the binary uses), or
+ * a fake in tests. `write` may throw {@link OutputClosed} when the reader went away.
+ */
 export interface OutputStream {
   write(chunk: string): unknown
+  /** Writes out what is buffered; called before the CLI waits for input and at the end. */
+  flush?(): void
   /** True on a terminal: enables colours, tables fitted to `columns` and the progress bar. */
   isTTY?: boolean
   /** Terminal width in characters. */
   columns?: number
+}
+
+/**
+ * The reader of an output stream went away: `aof inspect dir | head` after `head` exited
+ * (EPIPE). A command that only reads stops at once and exits 0, as `git log | head` does.
+ */
+export class OutputClosed extends Error {
+  override readonly name = 'OutputClosed'
+}
+
+/** Bytes gathered before one write to a pipe or a file (a terminal gets every write at once). */
+export const OUTPUT_BUFFER_SIZE = 64 * 1024
+
+const pause = (ms: number) =>
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+
+/**
+ * An {@link OutputStream} on file descriptor `fd` (1 or 2) that writes synchronously, through a
+ * buffer of {@link OUTPUT_BUFFER_SIZE} on a pipe or a file. Synchronous writes block while the
+ * pipe is full, so memory stays bounded by the buffer however large the store (`process.stdout`
+ * on a pipe would queue what the reader has not taken yet), and a closed pipe is seen by the
+ * write that meets it (EPIPE), not by an 'error' event after the whole store was printed.
+ */
+export function fdOutput(fd: number): OutputStream {
+  const tty = isatty(fd)
+  let pending = ''
+  let closed = false
+  const writeOut = (text: string) => {
+    const bytes = Buffer.from(text, 'utf8')
+    let done = 0
+    let wait = 1
+    while (done < bytes.length) {
+      try {
+        done += writeSync(fd, bytes, done, bytes.length - done)
+        wait = 1
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code
+        if (code === 'EPIPE') {
+          closed = true
+          throw new OutputClosed(
+            `the reader of file descriptor ${fd} went away`,
+          )
+        }
+        // A descriptor shared with a non-blocking stream (2>&1 next to Node's own stderr)
+        // answers EAGAIN while the pipe is full: wait for the reader, as a blocking write would.
+        if (code !== 'EAGAIN') throw err
+        pause(wait)
+        wait = Math.min(wait * 2, 50)
+      }
+    }
+  }
+  const stream: OutputStream = {
+    isTTY: tty,
+    write(chunk) {
+      if (closed) throw new OutputClosed(`file descriptor ${fd} is closed`)
+      pending += chunk
+      if (tty || pending.length >= OUTPUT_BUFFER_SIZE) stream.flush!()
+      return true
+    },
+    flush() {
+      if (pending === '' || closed) return
+      const text = pending
+      pending = ''
+      writeOut(text)
+    },
+  }
+  if (tty) {
+    Object.defineProperty(stream, 'columns', {
+      get: () =>
+        (fd === 2 ? process.stderr : process.stdout).columns ??
+        Number(process.env.COLUMNS ?? 80),
+    })
+  }
+  return stream
 }
 
 /** The stream the CLI reads a confirmation from. */
@@ -132,11 +213,34 @@ export function withProgress<T>(
 }
 
 /**
+ * Runs `work`, a step whose progress cannot be counted in bytes, with `label…` shown on a
+ * terminal's stderr for as long as it lasts, then erased (also on a throw). Without a terminal
+ * it shows nothing.
+ */
+export function withStatus<T>(io: CliIo, label: string, work: () => T): T {
+  if (io.stderr.isTTY !== true) return work()
+  io.stderr.write(`${label}…`)
+  const erase = () => void io.stderr.write('\r\x1b[K')
+  let result: T
+  try {
+    result = work()
+  } catch (err) {
+    erase()
+    throw err
+  }
+  if (result instanceof Promise) return result.finally(erase) as T
+  erase()
+  return result
+}
+
+/**
  * Asks `question` on stderr and reads one line from stdin; true for `y` or `yes`. The question
  * goes to stderr so `aof fix dir > log` still shows it. End of input counts as no.
  */
 export function confirm(io: CliIo, question: string): Promise<boolean> {
+  io.stdout.flush?.()
   io.stderr.write(question)
+  io.stderr.flush?.()
   return new Promise((resolve) => {
     const rl = createInterface({ input: io.stdin, terminal: false })
     let answered = false

@@ -1,20 +1,21 @@
 import { truncateAofToTimestamp } from '@aof-persist/core'
-import { CommandFailure, EXIT_OK } from './args.js'
+import { CommandFailure, EXIT_FAILURE, EXIT_OK } from './args.js'
 import { readReport } from './check.js'
 import type { Context } from './context.js'
-import { describeCut, warnIfDifferent } from './cut.js'
-import { formatTime } from './terminal.js'
+import { confirmChange, describeCut, type ChangeFlags } from './cut.js'
+import { formatTime, withStatus } from './terminal.js'
 
 /**
  * `aof truncate-to-timestamp <dir> <unix-seconds>`: point-in-time recovery with the semantics of
  * `redis-check-aof --truncate-to-timestamp`: the last file is cut at the first `#TS:` annotation
- * later than the given time. Like Redis it does not ask, but it says what it cuts before it does.
+ * later than the given time. It removes data, so it follows the rule of `aof fix`
+ * ({@link confirmChange}): it says what it would cut, then asks, or needs `--yes`.
  */
-export function truncateToTimestamp(
+export async function truncateToTimestamp(
   ctx: Context,
   timestamp: number,
-  dryRun: boolean,
-): number {
+  flags: ChangeFlags,
+): Promise<number> {
   const report = readReport(ctx)
   const annotations = report.files.reduce((n, f) => n + f.timestamps, 0)
   if (annotations === 0 && report.ok) {
@@ -24,12 +25,10 @@ export function truncateToTimestamp(
     )
   }
 
-  const plan = truncateAofToTimestamp({
-    dir: ctx.dir,
-    fileName: ctx.fileName,
-    timestamp,
-    dryRun: true,
-  })
+  const options = { dir: ctx.dir, fileName: ctx.fileName, timestamp }
+  const plan = withStatus(ctx.io, 'Finding the cut', () =>
+    truncateAofToTimestamp({ ...options, dryRun: true }),
+  )
   if (!plan) {
     ctx.print(
       `Truncate nothing in AOF ${report.files.at(-1)?.name ?? ctx.fileName} to timestamp ${formatTime(timestamp)}: ` +
@@ -40,23 +39,22 @@ export function truncateToTimestamp(
   ctx.print(
     `This will shrink the AOF ${plan.file} ${describeCut(plan)}, cutting at the first #TS: annotation later than ${formatTime(timestamp)}`,
   )
-  if (dryRun) {
-    ctx.print('Dry run: nothing was changed.')
-    return EXIT_OK
-  }
-  const made = truncateAofToTimestamp({
-    dir: ctx.dir,
-    fileName: ctx.fileName,
-    timestamp,
-  })
+  if (!(await confirmChange(ctx, flags, plan.file)))
+    return flags.dryRun ? EXIT_OK : EXIT_FAILURE
+
+  const made = withStatus(ctx.io, `Cutting ${plan.file}`, () =>
+    truncateAofToTimestamp({
+      ...options,
+      expect: { size: plan.size, newSize: plan.newSize },
+    }),
+  )
   if (!made) {
     ctx.print('Nothing was cut: the log changed in the meantime.')
     return EXIT_OK
   }
-  warnIfDifferent(ctx, plan, made)
   ctx.print(
     ctx.out.green(
-      `Successfully truncated AOF ${made.file} to timestamp ${formatTime(timestamp)} (${made.newSize} bytes)`,
+      `Successfully truncated AOF ${made.file} to timestamp ${formatTime(timestamp)}: now ${made.newSize} bytes`,
     ),
   )
   return EXIT_OK

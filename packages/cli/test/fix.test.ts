@@ -39,12 +39,16 @@ describe('aof fix', () => {
     const r = aof(['fix', dir, '--yes'])
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
-    expect(r.stdout).toContain(
-      `This will shrink the AOF appendonly.aof.1.incr.aof from ${size} bytes to ${good} bytes (removing ${size - good} bytes: line 5)`,
-    )
-    expect(r.stdout).toContain(
-      'Successfully truncated AOF appendonly.aof.1.incr.aof',
-    )
+    const f = 'appendonly.aof.1.incr.aof'
+    expect(r.stdout.split('\n').slice(0, 4)).toEqual([
+      `AOF ${f} is not valid: it ends with a torn record (${size - good} bytes at line 5, byte offset ${good}), left by a crash in the middle of a write`,
+      `  first problem: AOF_TRUNCATED at line 5, byte offset ${good} of ${f}`,
+      `This will shrink the AOF ${f} from ${size} bytes to ${good} bytes, removing ${size - good} bytes: line 5`,
+      `Successfully truncated AOF ${f} to ${good} bytes`,
+    ])
+    // The check's advice is not repeated while fix is doing it.
+    expect(r.stdout).not.toContain('aof fix')
+    expect(r.stdout).not.toContain('loadTruncated')
     expect(readFileSync(file, 'utf8')).toBe(goodText)
     expect(aof(['check', dir]).status).toBe(0)
   })
@@ -56,7 +60,11 @@ describe('aof fix', () => {
     replaceLine(file, 3, 'garbage')
     const r = aof(['fix', dir, '--yes'])
     expect(r.status).toBe(0)
-    expect(r.stdout).toContain('lines 3 to 6, 4 lines')
+    expect(r.stdout).toContain(
+      'bad record at line 3, byte offset 84: the line is not valid JSON',
+    )
+    expect(r.stdout).toMatch(/removing \d+ bytes: lines 3 to 6 \(4 lines\)\n/)
+    expect(r.stdout).not.toContain('aof fix')
     expect(linesOf(file)).toEqual(before.slice(0, 2))
     expect(aof(['check', dir]).status).toBe(0)
   })
@@ -138,4 +146,24 @@ describe('aof fix', () => {
       expect(readFileSync(file, 'utf8')).toBe(goodText)
     },
   )
+
+  it('when line 1 is bad, says the cut removes line 1 and every line after it (never "line 0")', () => {
+    const dir = makeStore(todos(3))
+    const file = lastFile(dir)
+    replaceLine(file, 1, 'garbage')
+    const check = aof(['check', dir])
+    expect(check.status).toBe(1)
+    expect(check.stdout).toContain(
+      'AOF appendonly.aof.1.incr.aof is not valid: bad record at line 1, byte offset 0: the line is not valid JSON',
+    )
+    expect(check.stdout).toContain(
+      `  to repair it, make a backup of the directory, then run "aof fix ${dir}": it cuts appendonly.aof.1.incr.aof back to byte offset 0, removing line 1 and every line after it`,
+    )
+    const r = aof(['fix', dir, '--dry-run'])
+    expect(r.stdout).toMatch(
+      /from \d+ bytes to 0 bytes, removing \d+ bytes: lines 1 to 3 \(3 lines\)/,
+    )
+    for (const text of [check.stdout, r.stdout])
+      expect(text).not.toContain('line 0')
+  })
 })

@@ -259,4 +259,23 @@ describe('aof stats', () => {
     expect(r.stdout).toContain('AOF_TRUNCATED')
     expect(hashDir(dir)).toEqual(before)
   })
+
+  it('on a store without a base says so instead of a growth percentage, and a rewrite is due above the minimum size', () => {
+    const dir = makeStore(todos(40))
+    const r = aof(['stats', dir, '--auto-rewrite-min-size', '100'])
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(
+      /\nGrowth since base {2}no base yet \(the log has not been rewritten\)\n/,
+    )
+    expect(r.stdout).not.toMatch(/\d{4,}%/)
+    expect(r.stdout).toMatch(
+      /\nA rewrite is due: there is no base yet and the current size \d+ bytes \(\d\.\d KiB\) is above the minimum 100 bytes\. Run "aof rewrite \S+" or let the app compact it\.\n/,
+    )
+    const json = JSON.parse(aof(['stats', dir, '--json']).stdout) as Record<
+      string,
+      unknown
+    >
+    expect(json.growthPercentage).toBeNull()
+    expect(json.rewriteDue).toBe(false)
+  })
 })

@@ -1,5 +1,14 @@
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import {
+  appendFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { aofPersist, withAof } from '@aof-persist/redux'
 import { aof as aofMiddleware } from '@aof-persist/zustand'
@@ -13,11 +22,14 @@ import {
   holdLock,
   lastFile,
   linesOf,
+  PACKAGES,
   storeFiles,
   tempDir,
 } from './helpers.js'
 
 beforeAll(ensureBuilt)
+
+const require = createRequire(import.meta.url)
 
 interface Todos {
   todos: string[]
@@ -218,7 +230,9 @@ describe('aof export', () => {
     const r = aof(['export', dir])
     expect(r.status).toBe(1)
     expect(r.stdout).toBe('')
-    expect(r.stderr).toContain('aof fix')
+    expect(r.stderr).toMatch(
+      /^aof export: The store is damaged: appendonly\.aof\.2\.incr\.aof ends with a torn record at line 3, byte offset \d+ \(AOF_TRUNCATED\); nothing was changed\. Run "aof check \S+" for details and the repair\.\n$/,
+    )
     expect(hashDir(dir)).toEqual(before)
   })
 })
@@ -230,7 +244,9 @@ describe('aof rewrite', () => {
     const r = aof(['rewrite', dir])
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
-    expect(r.stdout).toMatch(/into one snapshot, version 3/)
+    expect(r.stdout).toMatch(
+      /^Rewriting \S+: 5 records in 2 files, \d+ bytes, into one snapshot action\nRewrote \S+ into one snapshot action \(version 3\): now appendonly\.aof\.2\.base\.aof \+ appendonly\.aof\.3\.incr\.aof, \d+ bytes\n$/,
+    )
     const files = storeFiles(dir)
     expect(files.map((f) => f.type)).toEqual(['b', 'i'])
     expect(recordsIn(join(dir, files[0]!.name))).toEqual([
@@ -319,5 +335,115 @@ describe('aof rewrite', () => {
     expect(r.stderr).toContain('Refusing to rewrite')
     expect(r.stderr).toContain('aof fix')
     expect(hashDir(dir)).toEqual(before)
+  })
+})
+
+/**
+ * An app folder as a user has it: `package.json` with `"type": "module"`, `redux` in its
+ * node_modules, and the root reducer in TypeScript sources that import each other the way
+ * `module: nodenext` wants (`./todos.js` for `./todos.ts`).
+ */
+function typescriptApp(): string {
+  const app = tempDir('aof-cli-app-')
+  mkdirSync(join(app, 'src'))
+  mkdirSync(join(app, 'node_modules', '@aof-persist'), { recursive: true })
+  const link = (name: string, target: string) =>
+    symlinkSync(target, join(app, 'node_modules', name), 'dir')
+  link('redux', dirname(require.resolve('redux/package.json')))
+  link('@aof-persist/redux', join(PACKAGES, 'redux'))
+  writeFileSync(join(app, 'package.json'), '{ "type": "module" }\n')
+  writeFileSync(
+    join(app, 'src', 'todos.ts'),
+    `export interface TodosState { todos: string[]; count: number }
+type TodosAction = { type: 'todos/added'; payload: string } | { type: 'todos/cleared' }
+const initial: TodosState = { todos: [], count: 0 }
+export function todos(state: TodosState = initial, action: TodosAction): TodosState {
+  switch (action.type) {
+    case 'todos/added':
+      return { todos: [...state.todos, action.payload], count: state.count + 1 }
+    case 'todos/cleared':
+      return { ...state, todos: [] }
+    default:
+      return state
+  }
+}
+`,
+  )
+  writeFileSync(
+    join(app, 'src', 'reducer.ts'),
+    `import type { Reducer } from 'redux'
+import { todos, type TodosState } from './todos.js'
+export const reducer = todos as Reducer<TodosState>
+`,
+  )
+  writeFileSync(
+    join(app, 'src', 'reducer.cts'),
+    `import { todos } from './todos.js'
+export default todos
+`,
+  )
+  // What a reducer module must not do: create the store when it is loaded.
+  writeFileSync(
+    join(app, 'src', 'store.ts'),
+    `import { applyMiddleware, legacy_createStore as createStore } from 'redux'
+import { aofPersist, withAof } from '@aof-persist/redux'
+import { todos } from './todos.js'
+export const store = createStore(withAof(todos), applyMiddleware(aofPersist({ dir: './state', version: 2 })))
+export default todos
+`,
+  )
+  return app
+}
+
+describe('--reducer modules', () => {
+  it.each([['./src/reducer.ts'], ['./src/reducer.cts']])(
+    'loads the TypeScript source %s directly, with its imports, for export and rewrite',
+    async (module) => {
+      const { dir, state } = await reduxLog([added('a'), added('b')])
+      const app = typescriptApp()
+      const r = aof(['export', dir, '--reducer', module], { cwd: app })
+      expect(r.stderr).toBe('')
+      expect(r.status).toBe(0)
+      expect(JSON.parse(r.stdout)).toEqual(state)
+      const w = aof(['rewrite', dir, '--reducer', module], { cwd: app })
+      expect(w.status).toBe(0)
+      expect(recordsIn(join(dir, storeFiles(dir)[0]!.name))).toEqual([
+        { type: '@@aof/SNAPSHOT', payload: state, meta: { version: 2 } },
+      ])
+      // jiti's disk cache is off: loading the module wrote nothing into the app.
+      expect(readdirSync(join(app, 'node_modules')).sort()).toEqual([
+        '@aof-persist',
+        'redux',
+      ])
+    },
+  )
+
+  it('names a module that fails to compile, exit 1', async () => {
+    const { dir } = await reduxLog([added('a')])
+    const app = typescriptApp()
+    writeFileSync(join(app, 'src', 'broken.ts'), 'export default (state =>\n')
+    const r = aof(['export', dir, '--reducer', './src/broken.ts'], {
+      cwd: app,
+    })
+    expect(r.status).toBe(1)
+    expect(r.stderr).toContain(
+      '--reducer ./src/broken.ts: the module failed to load',
+    )
+  })
+
+  it('rewrite says so when the --reducer module created the store itself, and changes nothing', async () => {
+    const app = typescriptApp()
+    const { dir } = await reduxLog([added('a')])
+    const state = join(app, 'state')
+    renameSync(dir, state)
+    const before = hashDir(state)
+    const r = aof(['rewrite', './state', '--reducer', './src/store.ts'], {
+      cwd: app,
+    })
+    expect(r.status).toBe(1)
+    expect(r.stderr).toContain(
+      'either the app is running, or the --reducer module ./src/store.ts created the store itself when it was loaded. A reducer module must only export the reducer',
+    )
+    expect(hashDir(state)).toEqual(before)
   })
 })

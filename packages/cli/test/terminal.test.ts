@@ -1,7 +1,7 @@
 import { appendFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
-import { openAof } from '@aof-persist/core'
+import { openAof, snapshotAction } from '@aof-persist/core'
 import { describe, expect, it } from 'vitest'
 import { run, type CliIo } from '../src/index.js'
 import { hasAnsi, lastFile, makeStore, tempDir, todos } from './helpers.js'
@@ -185,5 +185,66 @@ describe('inspect on a terminal', () => {
     const dir = makeStore([{ type: 'long', payload: 'y'.repeat(300) }])
     const r = await runWith(['inspect', dir], { columns: 60 })
     expect(r.stdout).toContain('y'.repeat(300))
+  })
+})
+
+describe('progress of every long step on a terminal', () => {
+  /** A Zustand-style patch log of about 1.5 MiB, which aof rewrite needs no reducer for. */
+  function bigPatchLog(): string {
+    const dir = join(tempDir(), 'store')
+    const log = openAof({ dir, fsync: 'no' })
+    const text = 'x'.repeat(1000)
+    log.batch(() => {
+      log.append(snapshotAction({ notes: [] }, 0))
+      for (let i = 0; i < 1500; i++)
+        log.append({
+          type: 'notes/add',
+          patches: [{ op: 'add', path: ['notes', i], value: text }],
+        })
+    })
+    log.closeSync()
+    return dir
+  }
+
+  it('aof rewrite: the check, the replay, the write and the check of the result, each erased after', async () => {
+    const dir = bigPatchLog()
+    const r = await runWith(['rewrite', dir], { tty: { stderr: true } })
+    expect(r.status).toBe(0)
+    const steps = r.stderr
+      .split('\r\x1b[K')
+      .map((s) => /^\r?([A-Z][a-z]+(?: [a-z]+)*)/.exec(s)?.[1])
+      .filter((s) => s !== undefined)
+    expect([...new Set(steps)]).toEqual([
+      'Checking',
+      'Replaying',
+      'Writing the snapshot',
+      'Checking the result',
+    ])
+    expect(r.stderr).toMatch(
+      /\rReplaying \[[=> ]+\] [\d.]+ (KiB|MiB) \/ 1\.\d MiB/,
+    )
+    expect(r.stderr.endsWith('\r\x1b[K')).toBe(true)
+    // Sizes in a sentence: one pair of parentheses, never one inside another.
+    expect(r.stdout).toMatch(
+      /^Rewriting \S+: 1501 records in 1 file, \d+ bytes \(1\.\d MiB\), into one snapshot action\n/,
+    )
+    expect(r.stdout).not.toMatch(/\([^()]*\(/)
+  })
+
+  it('aof fix and truncate-to-timestamp: the steps the core runs without a byte count show what runs', async () => {
+    const { dir } = tornStore()
+    const r = await runWith(['fix', dir, '--yes'], { tty: { stderr: true } })
+    expect(r.status).toBe(0)
+    expect(r.stderr).toBe(
+      'Working out the cut…\r\x1b[KCutting appendonly.aof.1.incr.aof…\r\x1b[K',
+    )
+  })
+
+  it('nothing of it reaches a piped stderr', async () => {
+    const r = await runWith(['rewrite', bigPatchLog()], {
+      tty: { stderr: false },
+    })
+    expect(r.status).toBe(0)
+    expect(r.stderr).toBe('')
   })
 })

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
   aof,
+  aofOnTerminal,
   ensureBuilt,
+  hasScript,
   hashDir,
   holdLock,
   lastFile,
@@ -37,14 +39,14 @@ describe('aof truncate-to-timestamp', () => {
       '#TS:3000',
       JSON.stringify(add('e')),
     ])
-    const r = aof(['truncate-to-timestamp', dir, '1999'])
+    const r = aof(['truncate-to-timestamp', dir, '1999', '--yes'])
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
     expect(r.stdout).toMatch(
-      /This will shrink the AOF appendonly\.aof\.1\.incr\.aof from \d+ bytes to \d+ bytes \(removing \d+ bytes: lines 4 to 8, 5 lines\)/,
+      /^This will shrink the AOF appendonly\.aof\.1\.incr\.aof from \d+ bytes to 83 bytes, removing \d+ bytes: lines 4 to 8 \(5 lines\), cutting at the first #TS: annotation later than 1999 \(1970-01-01T00:33:19Z\)\n/,
     )
     expect(r.stdout).toContain(
-      'Successfully truncated AOF appendonly.aof.1.incr.aof to timestamp 1999',
+      'Successfully truncated AOF appendonly.aof.1.incr.aof to timestamp 1999 (1970-01-01T00:33:19Z): now 83 bytes',
     )
     expect(linesOf(file)).toEqual([
       '#TS:1000',
@@ -56,7 +58,7 @@ describe('aof truncate-to-timestamp', () => {
 
   it('keeps the records of the given second itself (only later annotations cut)', () => {
     const dir = timed()
-    expect(aof(['truncate-to-timestamp', dir, '2000']).status).toBe(0)
+    expect(aof(['truncate-to-timestamp', dir, '2000', '--yes']).status).toBe(0)
     expect(
       linesOf(lastFile(dir)).filter((l) => !l.startsWith('#')).length,
     ).toBe(4)
@@ -128,7 +130,7 @@ describe('aof truncate-to-timestamp', () => {
     const holder = await holdLock(dir)
     try {
       const before = readFileSync(lastFile(dir))
-      const r = aof(['truncate-to-timestamp', dir, '1999'])
+      const r = aof(['truncate-to-timestamp', dir, '1999', '--yes'])
       expect(r.status).toBe(1)
       expect(r.stderr).toContain('another process holds its lock')
       expect(readFileSync(lastFile(dir))).toEqual(before)
@@ -136,4 +138,33 @@ describe('aof truncate-to-timestamp', () => {
       await holder.release()
     }
   })
+
+  it('removes data, so it follows the rule of aof fix: without a terminal and without --yes it refuses, changing nothing', () => {
+    const dir = timed()
+    const before = hashDir(dir)
+    const r = aof(['truncate-to-timestamp', dir, '1999'], { input: 'y\n' })
+    expect(r.status).toBe(1)
+    expect(r.stdout).toContain('This will shrink the AOF')
+    expect(r.stderr).toBe(
+      'aof truncate-to-timestamp: Refusing to change appendonly.aof.1.incr.aof without confirmation: standard input is not a terminal. ' +
+        'Re-run with --yes to go ahead, or with --dry-run to see what would be removed; nothing was changed.\n',
+    )
+    expect(hashDir(dir)).toEqual(before)
+  })
+
+  it.runIf(hasScript)(
+    'on a terminal asks "Continue? [y/N]" and cuts only after y',
+    () => {
+      const dir = timed()
+      const before = hashDir(dir)
+      const no = aofOnTerminal(['truncate-to-timestamp', dir, '1999'], 'n\n')
+      expect(no.stdout).toContain('Continue? [y/N]')
+      expect(no.stdout).toContain('Aborted: nothing was changed.')
+      expect(no.status).toBe(1)
+      expect(hashDir(dir)).toEqual(before)
+      const yes = aofOnTerminal(['truncate-to-timestamp', dir, '1999'], 'y\n')
+      expect(yes.status).toBe(0)
+      expect(linesOf(lastFile(dir)).length).toBe(3)
+    },
+  )
 })

@@ -8,6 +8,7 @@ import {
   readManifest,
   type Manifest,
 } from './manifest.js'
+import { recoverLostNames } from './lostNames.js'
 import { io, type Step, type Storage, type StorageFile } from './storage.js'
 import type { AofStats } from './types.js'
 
@@ -56,8 +57,12 @@ export function* loadStore(o: LoadOptions): Step<LoadedStore> {
       yield* refuseStrayFiles(storage, fileName)
       m = { base: null, history: m?.history ?? [], incrs: [] }
     }
-    if (m.history.length > 0) {
+    if (!storage.durableNames) {
+      m = yield* recoverLostNames(storage, fileName, m, o.report)
+    }
+    if (m.history.length > 0 && storage.durableNames) {
       // History files are what a finished rewrite left to delete; a crash can interrupt that.
+      // (Where names are not durable, the rewriter deletes them once the names settled.)
       for (const h of m.history) yield* io(storage.remove(h.name))
       m = { ...m, history: [] }
       yield* persistManifest(storage, fileName, m)

@@ -3,8 +3,17 @@ import { AofError, DOCS, ioError } from './errors.js'
 import type { Step, Storage } from './storage.js'
 import type { ManifestEntry } from './types.js'
 
-/** Longest manifest line Redis reads, newline included (`MANIFEST_MAX_LINE`). */
+/**
+ * Longest manifest line Redis reads, newline included (`MANIFEST_MAX_LINE`): it reads the
+ * manifest with `fgets` into a buffer of this many bytes plus one.
+ */
 const MAX_LINE = 1024
+
+/** The largest seq: seqs are JS numbers, exact up to 2^53 - 1 (Redis's are 64-bit). */
+const MAX_SEQ = Number.MAX_SAFE_INTEGER
+
+/** Where the manifest's rules are written down, for messages. */
+const FORMAT_DOC = `${DOCS}file-format.md`
 
 const TYPE_CHAR = { base: 'b', history: 'h', incr: 'i' } as const
 const CHAR_TYPE: Record<string, ManifestEntry['type']> = {
@@ -37,12 +46,25 @@ export const isPath = (name: string): boolean =>
 
 /** The seq a new base or incr file takes: one past the highest of its kind (Redis's counters). */
 export function nextSeq(m: Manifest, type: 'base' | 'incr'): number {
-  if (type === 'base') return (m.base?.seq ?? 0) + 1
-  return (m.incrs.at(-1)?.seq ?? 0) + 1
+  const seq =
+    (type === 'base' ? (m.base?.seq ?? 0) : (m.incrs.at(-1)?.seq ?? 0)) + 1
+  if (seq > MAX_SEQ) {
+    // A manifest with this seq could not be read back: refuse before writing it.
+    throw new AofError(
+      'AOF_MANIFEST_INVALID',
+      `The next ${type} file would take seq ${seq}, beyond the largest this library reads (2^53 - 1). Renumber the files and the manifest by hand (see ${FORMAT_DOC}).`,
+    )
+  }
+  return seq
 }
 
 /**
- * Parses manifest text with every check Redis's `aofLoadManifestFromFile` makes, in its order.
+ * Parses manifest text as Redis 7.0's `aofLoadManifestFromFile` does, check for check, and
+ * refuses in addition what the list "Differences from Redis" in docs/reference/file-format.md
+ * names, each for the reason given there: a line that names a key twice, a name that cannot be
+ * a file (empty, `.`, `..`, a NUL byte, not UTF-8), a seq beyond 2^53 - 1, a negative base seq.
+ * It accepts a last line without its newline, which Redis reports as too long.
+ *
  * With `fileName` (the store's, as when a store is opened or checked) it also refuses what
  * Redis does not check: a file listed twice (its records would load twice, or a base listed as
  * history would be deleted), names the store uses for itself (the manifest, its temp files,
@@ -62,118 +84,116 @@ export function parseManifest(
   if (text.length === 0)
     throw manifestError(file, 0, '', 'Found an empty AOF manifest')
   const seen = new Set<string>()
+  // Redis's `maxseq`: every incr's seq must be above it, so the first one's must be above 0.
+  let maxIncrSeq = 0
   let lineNo = 0
+  let continued = false
   let pos = 0
   while (pos < text.length) {
-    lineNo++
+    // Redis reads with fgets into MAX_LINE + 1 bytes: a chunk ends after a newline or after
+    // MAX_LINE bytes, and each chunk is checked as a line. Messages count lines as editors do.
     const nl = text.indexOf('\n', pos)
-    const end = nl === -1 ? text.length : nl + 1
+    const end = Math.min(nl === -1 ? text.length : nl + 1, pos + MAX_LINE)
     const raw = text.slice(pos, end)
     pos = end
-    // Comments are skipped before the length check, as in Redis.
-    if (raw.startsWith('#')) continue
-    if (raw.length > MAX_LINE) {
-      throw manifestError(
+    if (!continued) lineNo++
+    const rest = continued
+    continued = !raw.endsWith('\n')
+    const fail = (reason: string) =>
+      manifestError(
         file,
         lineNo,
         raw,
-        'The AOF manifest file contains too long line',
+        rest
+          ? `${reason} (in the bytes after the first ${MAX_LINE} of a comment line longer than ${MAX_LINE} bytes, which Redis reads as a line of their own: shorten the comment)`
+          : reason,
+      )
+    // A comment is skipped before any other check, the length check included, as in Redis;
+    // only a # in the first byte of the chunk makes one.
+    if (raw.startsWith('#')) continue
+    // Redis looks for the newline with strchr, which stops at a NUL, so it refuses a line
+    // holding one (as "too long").
+    if (raw.includes('\0')) throw fail('The line holds a NUL byte')
+    // A chunk without a newline is a line over MAX_LINE bytes or, shorter, a last line that
+    // lacks its newline: Redis refuses both, this library accepts the second (an editor's).
+    if (continued && raw.length === MAX_LINE) {
+      throw fail(
+        `The AOF manifest file contains too long line (over ${MAX_LINE} bytes, newline included)`,
       )
     }
     const line = raw.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '')
-    if (line.length === 0) {
-      throw manifestError(
-        file,
-        lineNo,
-        raw,
-        'Invalid AOF manifest file format (blank line)',
-      )
-    }
+    if (line.length === 0)
+      throw fail('Invalid AOF manifest file format (blank line)')
     const args = splitArgs(line)
     if (args === null) {
-      throw manifestError(
-        file,
-        lineNo,
-        raw,
-        'Invalid AOF manifest file format (unbalanced quotes)',
+      throw fail(
+        'Invalid AOF manifest file format (unbalanced quotes, or a closing quote not followed by a blank)',
       )
     }
     if (args.length < 6 || args.length % 2 !== 0) {
-      throw manifestError(
-        file,
-        lineNo,
-        raw,
+      throw fail(
         'Invalid AOF manifest file format (expected "file <name> seq <n> type <b|h|i>")',
       )
     }
+    const keys = new Set<string>()
     let name: string | undefined
-    let seq = 0
+    let seq: { n: bigint; text: string } | undefined
     let typeChar: string | undefined
     for (let i = 0; i < args.length; i += 2) {
-      const key = args[i]!.toLowerCase()
+      // strcasecmp: ASCII letters fold, and the key ends at a NUL.
+      const key = cString(args[i]!).replace(/[A-Z]/g, (c) => c.toLowerCase())
       const value = args[i + 1]!
-      if (key === 'file') {
-        name = utf8.decode(Uint8Array.from(value, (c) => c.charCodeAt(0)))
-        if (isPath(name)) {
-          throw manifestError(
-            file,
-            lineNo,
-            raw,
-            "File can't be a path, just a filename",
-          )
-        }
-      } else if (key === 'seq') {
-        // atoll: leading integer, anything else reads as 0 and is rejected below.
-        const match = /^[ \t]*([+-]?\d+)/.exec(value)
-        seq = match ? Number(match[1]) : 0
-      } else if (key === 'type') {
-        typeChar = value[0]
+      if (keys.has(key)) {
+        throw fail(
+          `The line names the key ${JSON.stringify(key)} twice; Redis would keep the last value and drop the others without a word. Are the lines of this file ended by a bare \\r? Each line must end with \\n`,
+        )
       }
-      // Unknown keys are ignored for forward compatibility, as Redis does.
+      keys.add(key)
+      if (key === 'file') name = entryName(value, fail)
+      else if (key === 'seq') seq = atoll(value)
+      else if (key === 'type') typeChar = value[0]
+      // Other keys are ignored, as in Redis: a later version may add pairs.
     }
-    if (
-      !name ||
-      seq === 0 ||
-      !Number.isSafeInteger(seq) ||
-      typeChar === undefined
-    ) {
-      throw manifestError(
-        file,
-        lineNo,
-        raw,
-        'Invalid AOF manifest file format (missing file, seq or type)',
+    if (name === undefined)
+      throw fail('Invalid AOF manifest file format (no file)')
+    if (seq === undefined || seq.n === 0n) {
+      throw fail(
+        'Invalid AOF manifest file format (no seq, or a seq that reads as 0)',
+      )
+    }
+    if (typeChar === undefined || typeChar === '\0')
+      throw fail('Invalid AOF manifest file format (no type)')
+    if (seq.n > BigInt(MAX_SEQ) || seq.n < -BigInt(MAX_SEQ)) {
+      throw fail(
+        `seq ${seq.text} is ${seq.n > 0n ? `larger than ${MAX_SEQ}` : `smaller than -${MAX_SEQ}`} (2^53 - 1), the largest seq this library counts exactly (Redis reads up to 2^63 - 1)`,
       )
     }
     const type = CHAR_TYPE[typeChar]
-    if (!type) throw manifestError(file, lineNo, raw, 'Unknown AOF file type')
-    if (fileName !== undefined) {
-      if (seen.has(name))
-        throw manifestError(file, lineNo, raw, `File ${name} is listed twice`)
-      seen.add(name)
-      checkStoreName(file, lineNo, raw, name, type, fileName)
+    if (!type) throw fail('Unknown AOF file type')
+    const n = Number(seq.n)
+    if (type === 'base' && n < 0) {
+      throw fail(
+        `The base has seq ${n}, but a base seq must be positive: each rewrite numbers its base one above the last, and would reach seq 0, which neither Redis nor this library reads`,
+      )
     }
-    const entry: ManifestEntry = { name, seq, type }
+    if (fileName !== undefined) {
+      if (seen.has(name)) throw fail(`File ${name} is listed twice`)
+      seen.add(name)
+      checkStoreName(fail, name, type, fileName)
+    }
+    const entry: ManifestEntry = { name, seq: n, type }
     if (type === 'base') {
-      if (m.base)
-        throw manifestError(
-          file,
-          lineNo,
-          raw,
-          'Found duplicate base file information',
-        )
+      if (m.base) throw fail('Found duplicate base file information')
       m.base = entry
     } else if (type === 'history') {
       m.history.push(entry)
     } else {
-      const last = m.incrs.at(-1)
-      if (last && seq <= last.seq) {
-        throw manifestError(
-          file,
-          lineNo,
-          raw,
-          'Found a non-monotonic sequence number',
+      if (n <= maxIncrSeq) {
+        throw fail(
+          `Found a non-monotonic sequence number (incr seq ${n} ${m.incrs.length > 0 ? `after incr seq ${maxIncrSeq}` : 'in the first incr line, whose seq must be at least 1'})`,
         )
       }
+      maxIncrSeq = n
       m.incrs.push(entry)
     }
   }
@@ -189,16 +209,55 @@ function latin1(bytes: Uint8Array): string {
   return out
 }
 
-// Not fatal: a name that is not valid UTF-8 is still a name; it fails later as a missing file.
-const utf8 = new TextDecoder()
+/** Redis reads keys, seqs and names as C strings: they end at the first NUL. */
+const cString = (s: string): string => {
+  const nul = s.indexOf('\0')
+  return nul === -1 ? s : s.slice(0, nul)
+}
+
+/**
+ * C's `atoll` (glibc's `strtoll`, base 10): C blanks, a sign and the leading digits, 0 when
+ * there are none, clamped to 64 bits. `text` is what it read, for messages.
+ */
+function atoll(value: string): { n: bigint; text: string } {
+  const match = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(cString(value))
+  if (!match) return { n: 0n, text: '' }
+  const n = BigInt(match[1]!)
+  const max = 2n ** 63n - 1n
+  return { n: n > max ? max : n < -max - 1n ? -max - 1n : n, text: match[1]! }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/** The value of a `file` key as a name this library can open, or the reason it is not one. */
+function entryName(value: string, fail: (reason: string) => AofError): string {
+  if (value.includes('\0')) {
+    throw fail(
+      `File name holds a NUL byte, which no file name can; Redis would use the part before it (${JSON.stringify(cString(value))})`,
+    )
+  }
+  let name: string
+  try {
+    name = utf8.decode(Uint8Array.from(value, (c) => c.charCodeAt(0)))
+  } catch {
+    throw fail(
+      'File name is not valid UTF-8, and this library names files by their UTF-8 text',
+    )
+  }
+  if (isPath(name)) throw fail("File can't be a path, just a filename")
+  if (name === '' || name === '.' || name === '..') {
+    throw fail(
+      `${JSON.stringify(name)} is not a file name (it names the directory or its parent)`,
+    )
+  }
+  return name
+}
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 /** The store-aware checks of {@link parseManifest}. */
 function checkStoreName(
-  file: string,
-  lineNo: number,
-  raw: string,
+  fail: (reason: string) => AofError,
   name: string,
   type: ManifestEntry['type'],
   fileName: string,
@@ -211,10 +270,7 @@ function checkStoreName(
     name === 'aof.lock' ||
     name.startsWith('aof.lock.')
   ) {
-    throw manifestError(
-      file,
-      lineNo,
-      raw,
+    throw fail(
       `File ${name} is one of the store's own control files, not a log file`,
     )
   }
@@ -222,13 +278,27 @@ function checkStoreName(
     `^${escapeRegExp(fileName)}\\.\\d+\\.(base|incr)\\.aof$`,
   )
   if (type === 'history' && !ours.test(name)) {
-    throw manifestError(
-      file,
-      lineNo,
-      raw,
+    throw fail(
       `History file ${name} is not a base or incr file of this store (${fileName}.<seq>.base.aof or .incr.aof), and opening deletes history files`,
     )
   }
+}
+
+/** How a manifest line is quoted in messages: UTF-8, control bytes escaped, at most 80 chars. */
+function showLine(raw: string): string {
+  const text = new TextDecoder()
+    .decode(Uint8Array.from(raw, (c) => c.charCodeAt(0)))
+    .replace(/\r?\n$/, '')
+  let out = ''
+  for (const c of text) {
+    const code = c.codePointAt(0)!
+    if (c === '\t') out += '\\t'
+    else if (c === '\r') out += '\\r'
+    else if (code < 0x20 || code === 0x7f)
+      out += '\\x' + code.toString(16).padStart(2, '0')
+    else out += c
+  }
+  return out.length > 80 ? out.slice(0, 80) + '...' : out
 }
 
 function manifestError(
@@ -237,14 +307,11 @@ function manifestError(
   raw: string,
   reason: string,
 ): AofError {
-  const shown = raw.replace(/\r?\n$/, '')
   const at =
-    line > 0
-      ? `, line ${line}: ${reason}: '${shown.length > 80 ? shown.slice(0, 80) + '...' : shown}'`
-      : `: ${reason}`
+    line > 0 ? `, line ${line}: ${reason}: '${showLine(raw)}'` : `: ${reason}`
   return new AofError(
     'AOF_MANIFEST_INVALID',
-    `Invalid AOF manifest ${file}${at}. Fix that line by hand or restore the manifest from a backup (see ${DOCS}file-format.md); the data files were not touched.`,
+    `Invalid AOF manifest ${file}${at}. Fix that line by hand or restore the manifest from a backup (see ${FORMAT_DOC}); the data files were not touched.`,
     { file, line: line > 0 ? line : undefined },
   )
 }
@@ -257,65 +324,84 @@ const ESCAPES: Record<string, string> = {
   a: '\x07',
 }
 
+/** C's `isspace` in the C locale: what `sdssplitargs` skips between arguments. */
+const isBlank = (c: string | undefined): boolean =>
+  c === ' ' ||
+  c === '\t' ||
+  c === '\n' ||
+  c === '\v' ||
+  c === '\f' ||
+  c === '\r'
+
+const isHex = (c: string | undefined): boolean =>
+  c !== undefined && /^[0-9a-fA-F]$/.test(c)
+
 /**
- * Splits a line into arguments the way Redis's `sdssplitargs` does: whitespace separates,
- * "double quotes" take C escapes (\n \r \t \b \a \xHH \\ \"), 'single quotes' take only \',
- * a closing quote must be followed by whitespace or the end. Returns null on a syntax error.
+ * Splits a line into arguments the way Redis's `sdssplitargs` does. The line ends at a NUL.
+ * Blanks (C's `isspace`: space, \t, \n, \v, \f, \r) are skipped before an argument, but only
+ * space, \t, \n and \r end an unquoted one (\v and \f are part of it). "Double quotes" take C
+ * escapes (\n \r \t \b \a \xHH, and \ before any other character stands for that character),
+ * 'single quotes' take only \'; a quote may open inside an argument, and a closing quote must be
+ * followed by a blank or the end. Returns null on a syntax error.
  */
 export function splitArgs(line: string): string[] | null {
+  const s = cString(line)
   const args: string[] = []
   let i = 0
-  const isSpace = (c: string | undefined) =>
-    c === ' ' || c === '\t' || c === '\n' || c === '\r'
-  while (true) {
-    while (i < line.length && isSpace(line[i])) i++
-    if (i >= line.length) return args
+  for (;;) {
+    while (isBlank(s[i])) i++
+    if (i >= s.length) return args
     let cur = ''
-    let inDq = false
-    let inSq = false
+    let quote: '"' | "'" | null = null
     for (;;) {
-      const c = line[i]
-      if (inDq) {
+      const c = s[i]
+      if (quote === '"') {
         if (c === undefined) return null
         if (
           c === '\\' &&
-          line[i + 1] === 'x' &&
-          /^[0-9a-fA-F]{2}$/.test(line.slice(i + 2, i + 4))
+          s[i + 1] === 'x' &&
+          isHex(s[i + 2]) &&
+          isHex(s[i + 3])
         ) {
-          cur += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16))
-          i += 3
-        } else if (c === '\\' && line[i + 1] !== undefined) {
-          const n = line[++i]!
-          cur += ESCAPES[n] ?? n
+          cur += String.fromCharCode(parseInt(s.slice(i + 2, i + 4), 16))
+          i += 4
+        } else if (c === '\\' && s[i + 1] !== undefined) {
+          cur += ESCAPES[s[i + 1]!] ?? s[i + 1]
+          i += 2
         } else if (c === '"') {
-          if (line[i + 1] !== undefined && !isSpace(line[i + 1])) return null
+          if (s[i + 1] !== undefined && !isBlank(s[i + 1])) return null
           i++
           break
         } else {
           cur += c
+          i++
         }
-      } else if (inSq) {
+      } else if (quote === "'") {
         if (c === undefined) return null
-        if (c === '\\' && line[i + 1] === "'") {
+        if (c === '\\' && s[i + 1] === "'") {
           cur += "'"
-          i++
+          i += 2
         } else if (c === "'") {
-          if (line[i + 1] !== undefined && !isSpace(line[i + 1])) return null
+          if (s[i + 1] !== undefined && !isBlank(s[i + 1])) return null
           i++
           break
         } else {
           cur += c
+          i++
         }
-      } else if (c === undefined || isSpace(c)) {
+      } else if (
+        c === undefined ||
+        c === ' ' ||
+        c === '\t' ||
+        c === '\n' ||
+        c === '\r'
+      ) {
         break
-      } else if (c === '"') {
-        inDq = true
-      } else if (c === "'") {
-        inSq = true
       } else {
-        cur += c
+        if (c === '"' || c === "'") quote = c
+        else cur += c
+        i++
       }
-      i++
     }
     args.push(cur)
   }

@@ -7,6 +7,7 @@ import {
   persistManifest,
   type Manifest,
 } from './manifest.js'
+import { NAME_SETTLE_MS } from './lostNames.js'
 import { isRewriteDue } from './options.js'
 import { encodeJson, timestampLine } from './record.js'
 import {
@@ -80,6 +81,9 @@ export class Rewriter<A> {
   lastStatus: 'ok' | 'err' = 'ok'
   lastMs = -1
   #nextAutoAt = 0
+  /** When each history file was retired in this session (unknown: an earlier session). */
+  #retiredAt = new Map<string, number>()
+  #historyTimer: ReturnType<typeof setTimeout> | null = null
 
   constructor(
     state: StoreState,
@@ -163,7 +167,8 @@ export class Rewriter<A> {
     } catch (err) {
       throw this.#failed(err, auto)
     }
-    yield* this.#deleteHistory(background)
+    if (this.#s.storage.durableNames) yield* this.#deleteHistory(background)
+    else this.deleteHistoryLater()
   }
 
   /**
@@ -261,6 +266,8 @@ export class Rewriter<A> {
     }
     s.manifest = switched
     s.files.set(name, file)
+    const now = Date.now()
+    for (const e of retired) this.#retiredAt.set(e.name, now)
     // The retired files are no longer read; they must be closed before they are removed.
     for (const e of retired) {
       const old = s.files.get(e.name)
@@ -276,25 +283,59 @@ export class Rewriter<A> {
   }
 
   /**
-   * Deletes the history files, then drops them from the manifest; in the background where the
-   * storage can (Redis's bg_unlink). Housekeeping only: on any failure the files stay listed
-   * and the next open deletes them.
+   * Deletes the history files (those retired at least `settleMs` ago), then drops them from
+   * the manifest; in the background where the storage can (Redis's bg_unlink). Housekeeping
+   * only: on any failure the files stay listed and are deleted later.
    */
-  *#deleteHistory(background: boolean): Step<void> {
+  *#deleteHistory(background: boolean, settleMs = 0): Step<void> {
     const s = this.#s
     const m = s.manifest
-    if (m.history.length === 0) return
+    const now = Date.now()
+    // A file retired by a rewrite of an earlier session has settled long ago.
+    const due = m.history.filter(
+      (h) => now - (this.#retiredAt.get(h.name) ?? 0) >= settleMs,
+    )
+    if (due.length === 0) return
     try {
-      for (const h of m.history) {
+      for (const h of due) {
         yield* io(s.storage.remove(h.name, { background }))
+        this.#retiredAt.delete(h.name)
       }
       if (s.manifest !== m || s.status === 'closed') return
-      const clean: Manifest = { ...m, history: [] }
+      const clean: Manifest = {
+        ...m,
+        history: m.history.filter((h) => !due.includes(h)),
+      }
       yield* persistManifest(s.storage, s.fileName, clean)
       s.manifest = clean
     } catch {
-      // stays listed; deleted at the next open
+      // stays listed; deleted later
     }
+  }
+
+  /**
+   * Where file names are not durable (OPFS), the files a rewrite retired are deleted only
+   * once the names settled ({@link NAME_SETTLE_MS}): deleting them sooner could let a power
+   * loss keep the deletion and lose the manifest switch, leaving a manifest that lists them.
+   */
+  deleteHistoryLater(): void {
+    if (this.#historyTimer || this.#s.manifest.history.length === 0) return
+    this.#historyTimer = setTimeout(() => {
+      this.#historyTimer = null
+      if (this.#s.status !== 'open') return
+      if (this.running) return this.deleteHistoryLater()
+      runAsync(this.#deleteHistory(true, NAME_SETTLE_MS)).then(
+        () => this.deleteHistoryLater(),
+        () => {},
+      )
+    }, NAME_SETTLE_MS)
+    ;(this.#historyTimer as { unref?: () => void }).unref?.()
+  }
+
+  /** Stops the timers (the store is closing). */
+  dispose(): void {
+    if (this.#historyTimer) clearTimeout(this.#historyTimer)
+    this.#historyTimer = null
   }
 
   #failed(err: unknown, auto: boolean): AofError {

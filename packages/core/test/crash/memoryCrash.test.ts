@@ -21,23 +21,11 @@ import {
   checkCrashStates,
   explain,
   summary,
-  type CrashFailure,
   type CrashReport,
 } from './lib/stateChecker.js'
 
 const policies: FsyncPolicy[] = ['always', 'everysec', 'no']
 const reports: CrashReport[] = []
-
-/**
- * The engine's known gap on the OPFS name model (reported to the lead, not fixed here): a
- * power loss can keep a manifest switch while losing the creation or rename of a file it lists,
- * or keep a history deletion while losing the switch that retired the file; the manifest then
- * lists a missing file and the store refuses to open (AOF_MANIFEST_INVALID ... ENOENT).
- */
-const knownOpfsGap = (f: CrashFailure) =>
-  /^does not load: AOF_MANIFEST_INVALID .* lists \S+ \(seq \d+, (incr|base)\), which cannot be read: ENOENT/.test(
-    f.problem,
-  )
 
 beforeEach(() => {
   vi.useFakeTimers({
@@ -83,7 +71,7 @@ describe.each(Object.keys(workloads))('%s', (scenario) => {
   )
 
   it.each(policies)(
-    'OPFS name model, fsync %s: every crash state loads a prefix holding every acknowledged value, but for the known gap',
+    'OPFS name model, fsync %s: every crash state loads a prefix holding every acknowledged value not lost with a file name',
     { timeout: 120_000 },
     async (policy) => {
       const report = await checkCrashStates({
@@ -93,16 +81,7 @@ describe.each(Object.keys(workloads))('%s', (scenario) => {
         replay: reopen,
       })
       reports.push(report)
-      const known = report.failures.filter(knownOpfsGap)
-      console.log(
-        `[crash-states] opfs / ${scenario} / ${policy}: ${known.length} states hit the known gap`,
-      )
-      expect(
-        explain({
-          ...report,
-          failures: report.failures.filter((f) => !knownOpfsGap(f)),
-        }),
-      ).toBe('')
+      expect(explain(report)).toBe('')
       expect(report.states).toBeGreaterThan(10)
     },
   )
