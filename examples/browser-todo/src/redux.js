@@ -1,3 +1,4 @@
+/* global crypto */
 import { openBrowserAof } from '@aof-persist/browser'
 import { aofPersist, withAof } from '@aof-persist/redux'
 import { configureStore, createSlice } from '@reduxjs/toolkit'

@@ -1,3 +1,4 @@
+/* global document */
 // The page around a store: the list, the form, and a status line saying where the state is.
 // Shared by the Redux Toolkit and the Zustand page; each passes its own actions.
 

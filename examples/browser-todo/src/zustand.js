@@ -1,3 +1,4 @@
+/* global crypto */
 import { openBrowserAof } from '@aof-persist/browser'
 import { aof } from '@aof-persist/zustand'
 import { createStore } from 'zustand/vanilla'
