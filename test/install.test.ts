@@ -268,20 +268,31 @@ describe('the packed packages, installed with npm into an app outside the worksp
   }, 600_000)
 
   it('packs exactly the public packages, each with its build, types, README, CHANGELOG and LICENSE', () => {
+    // @aof-persist/browser is packed too. It runs in browsers only (ESM only, OPFS, a worker),
+    // so no Node consumer below runs it: its dist/ is what its Chromium tests load.
     expect(Object.keys(tarballs).sort()).toEqual(
-      PUBLIC.map((p) => `aof-persist-${p}-0.1.0.tgz`).sort(),
+      [...PUBLIC, 'browser'].map((p) => `aof-persist-${p}-0.1.0.tgz`).sort(),
     )
     for (const [name, path] of Object.entries(tarballs)) {
       const files = sh('tar', ['tzf', path], work).split('\n').sort()
+      const builds = name.includes('-browser-')
+        ? [
+            'package/dist/index.js',
+            'package/dist/worker.js',
+            'package/dist/index.d.ts',
+          ]
+        : [
+            'package/dist/index.js',
+            'package/dist/index.cjs',
+            'package/dist/index.d.ts',
+            'package/dist/index.d.cts',
+          ]
       for (const f of [
         'package/package.json',
         'package/README.md',
         'package/CHANGELOG.md',
         'package/LICENSE',
-        'package/dist/index.js',
-        'package/dist/index.cjs',
-        'package/dist/index.d.ts',
-        'package/dist/index.d.cts',
+        ...builds,
       ])
         expect(files, name).toContain(f)
       const manifest = sh('tar', ['xzOf', path, 'package/package.json'], work)

@@ -9,7 +9,7 @@ const read = (path: string) =>
   JSON.parse(readFileSync(join(ROOT, path), 'utf8')) as Record<string, unknown>
 const root = read('package.json')
 
-describe.each(['core', 'redux', 'zustand', 'cli'])(
+describe.each(['core', 'redux', 'zustand', 'cli', 'browser'])(
   'the public package @aof-persist/%s',
   (name) => {
     const pkg = read(`packages/${name}/package.json`)
