@@ -240,7 +240,9 @@ export interface AofProblem {
   line: number
   /** Byte offset where the bad line starts (the last good offset). */
   offset: number
-  /** What is wrong and what to do. */
+  /** What is wrong, in a few words, without the place or the advice. */
+  reason: string
+  /** What is wrong, where, and what to do. */
   message: string
 }
 
