@@ -87,12 +87,7 @@ export function describeProblem(
       size === undefined ? '' : `${plural(size - problem.offset, 'byte')} at `
     return `it ends with a torn record (${bytes}${where}), left by a crash in the middle of a write`
   }
-  // The core's message reads "Bad record at <where>: <reason>. <advice>"; only the reason is
-  // kept. Should its wording change, the plain fallback still names the place.
-  const reason =
-    /^Bad record at [^:]*: (.+?)\. /.exec(problem.message)?.[1] ??
-    'the line is not a valid record'
-  return `bad record at ${where}: ${reason}`
+  return `bad record at ${where}: ${problem.reason}`
 }
 
 /**

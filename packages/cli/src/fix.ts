@@ -3,7 +3,7 @@ import { CommandFailure, EXIT_FAILURE, EXIT_OK } from './args.js'
 import { fileTable, readReport } from './check.js'
 import { inLastFile, printProblem, type Context } from './context.js'
 import { confirmChange, describeCut, type ChangeFlags } from './cut.js'
-import { withStatus } from './terminal.js'
+import { withStep } from './terminal.js'
 
 /** Options of `aof fix`. */
 export type FixFlags = ChangeFlags
@@ -31,8 +31,8 @@ export async function fix(ctx: Context, flags: FixFlags): Promise<number> {
   }
 
   const options = { dir: ctx.dir, fileName: ctx.fileName }
-  const plan = withStatus(ctx.io, 'Working out the cut', () =>
-    fixAof({ ...options, dryRun: true }),
+  const plan = withStep(ctx.io, 'Working out the cut', (onProgress) =>
+    fixAof({ ...options, onProgress, dryRun: true }),
   )
   if (!plan) {
     ctx.print(
@@ -44,8 +44,12 @@ export async function fix(ctx: Context, flags: FixFlags): Promise<number> {
   if (!(await confirmChange(ctx, flags, plan.file)))
     return flags.dryRun ? EXIT_OK : EXIT_FAILURE
 
-  const made = withStatus(ctx.io, `Cutting ${plan.file}`, () =>
-    fixAof({ ...options, expect: { size: plan.size, newSize: plan.newSize } }),
+  const made = withStep(ctx.io, `Cutting ${plan.file}`, (onProgress) =>
+    fixAof({
+      ...options,
+      onProgress,
+      expect: { size: plan.size, newSize: plan.newSize },
+    }),
   )
   if (!made) {
     ctx.print('Nothing was cut: the file was repaired in the meantime.')

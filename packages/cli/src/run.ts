@@ -1,6 +1,10 @@
 import { basename } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { isAofError } from '@aof-persist/core'
+import {
+  DEFAULT_AUTO_REWRITE_MIN_SIZE,
+  DEFAULT_AUTO_REWRITE_PERCENTAGE,
+  isAofError,
+} from '@aof-persist/core'
 import {
   CommandFailure,
   EXIT_FAILURE,
@@ -19,11 +23,7 @@ import { fix } from './fix.js'
 import { commandHelp, topHelp } from './help.js'
 import { inspect } from './inspect.js'
 import { rewrite } from './rewrite.js'
-import {
-  DEFAULT_AUTO_REWRITE_MIN_SIZE,
-  DEFAULT_AUTO_REWRITE_PERCENTAGE,
-  stats,
-} from './stats.js'
+import { stats } from './stats.js'
 import {
   fdOutput,
   OutputClosed,

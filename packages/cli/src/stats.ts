@@ -1,12 +1,8 @@
-import type { AofReport } from '@aof-persist/core'
+import { growthPercent, isRewriteDue, type AofReport } from '@aof-persist/core'
 import { EXIT_FAILURE, EXIT_OK } from './args.js'
 import { describeManifest, readReport } from './check.js'
 import { printProblem, suggest, type Context } from './context.js'
 import { formatBytes, table } from './terminal.js'
-
-/** The core's defaults for `autoRewritePercentage` and `autoRewriteMinSize`. */
-export const DEFAULT_AUTO_REWRITE_PERCENTAGE = 100
-export const DEFAULT_AUTO_REWRITE_MIN_SIZE = 4 * 1024 * 1024
 
 /** Options of `aof stats`. */
 export interface StatsFlags {
@@ -65,13 +61,19 @@ export function computeStats(
     timestamps += f.timestamps
   }
   const currentSize = baseSize + incrSize
-  const growth = Math.floor((currentSize * 100) / (baseSize || 1)) - 100
+  const growth = growthPercent(currentSize, baseSize)
   const growthPercentage = baseSize === 0 ? null : growth
   const grown =
     growthPercentage === null
       ? 'there is no base yet'
       : `growth ${growthPercentage}%`
-  let rewriteDue = false
+  // The decision is the core's own rule; the reason says which part of it decided.
+  const rewriteDue = isRewriteDue({
+    currentSize,
+    baseSize,
+    autoRewritePercentage: percentage,
+    autoRewriteMinSize: minSize,
+  })
   let reason: string
   if (percentage === 0) {
     reason = 'automatic rewrites are disabled (--auto-rewrite-percentage 0)'
@@ -80,7 +82,6 @@ export function computeStats(
   } else if (growth < percentage) {
     reason = `${grown} is below ${percentage}%`
   } else {
-    rewriteDue = true
     reason = `${growthPercentage === null ? grown : `${grown} >= ${percentage}%`} and the current size ${formatBytes(currentSize)} is above the minimum ${formatBytes(minSize)}`
   }
   return {

@@ -324,3 +324,15 @@ export function table(
     return line
   })
 }
+
+/**
+ * A step that reads the store: its label at once (a small store is done before a bar would
+ * show), replaced by a progress bar once enough bytes are read to be worth one.
+ */
+export function withStep<T>(
+  io: CliIo,
+  label: string,
+  work: (onProgress: (done: number, total: number) => void) => T,
+): T {
+  return withStatus(io, label, () => withProgress(io, label, work))
+}

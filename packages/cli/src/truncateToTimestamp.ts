@@ -3,7 +3,7 @@ import { CommandFailure, EXIT_FAILURE, EXIT_OK } from './args.js'
 import { readReport } from './check.js'
 import type { Context } from './context.js'
 import { confirmChange, describeCut, type ChangeFlags } from './cut.js'
-import { formatTime, withStatus } from './terminal.js'
+import { formatTime, withStep } from './terminal.js'
 
 /**
  * `aof truncate-to-timestamp <dir> <unix-seconds>`: point-in-time recovery with the semantics of
@@ -26,8 +26,8 @@ export async function truncateToTimestamp(
   }
 
   const options = { dir: ctx.dir, fileName: ctx.fileName, timestamp }
-  const plan = withStatus(ctx.io, 'Finding the cut', () =>
-    truncateAofToTimestamp({ ...options, dryRun: true }),
+  const plan = withStep(ctx.io, 'Finding the cut', (onProgress) =>
+    truncateAofToTimestamp({ ...options, onProgress, dryRun: true }),
   )
   if (!plan) {
     ctx.print(
@@ -42,9 +42,10 @@ export async function truncateToTimestamp(
   if (!(await confirmChange(ctx, flags, plan.file)))
     return flags.dryRun ? EXIT_OK : EXIT_FAILURE
 
-  const made = withStatus(ctx.io, `Cutting ${plan.file}`, () =>
+  const made = withStep(ctx.io, `Cutting ${plan.file}`, (onProgress) =>
     truncateAofToTimestamp({
       ...options,
+      onProgress,
       expect: { size: plan.size, newSize: plan.newSize },
     }),
   )

@@ -240,6 +240,20 @@ describe('progress of every long step on a terminal', () => {
     )
   })
 
+  it('aof fix on a large store: the step becomes a progress bar over the bytes read', async () => {
+    const dir = bigPatchLog()
+    appendFileSync(lastFile(dir), '{"type":"tod')
+    const r = await runWith(['fix', dir, '--yes'], { tty: { stderr: true } })
+    expect(r.status).toBe(0)
+    expect(r.stderr).toMatch(
+      /Working out the cut…\rWorking out the cut \[[=> ]+\] /,
+    )
+    expect(r.stderr).toMatch(
+      /Cutting appendonly\.aof\.1\.incr\.aof…\rCutting appendonly\.aof\.1\.incr\.aof \[[=> ]+\] /,
+    )
+    expect(r.stderr).toMatch(/100%/)
+  })
+
   it('nothing of it reaches a piped stderr', async () => {
     const r = await runWith(['rewrite', bigPatchLog()], {
       tty: { stderr: false },

@@ -149,7 +149,7 @@ class AofImpl<A> implements Aof<A> {
     this.#r = new Rewriter<A>(state, this.#w, o, report)
     this.#w.onTurnEnd = () => this.#r.maybeAuto(this.#approxSize())
     // History left listed at open (names not durable: see lostNames.ts) is deleted later.
-    this.#r.deleteHistoryLater()
+    this.#r.history.deleteLater()
     openStores.add(this as AofImpl<unknown>)
     installExitHook()
     if (o.fsync !== 'always') {

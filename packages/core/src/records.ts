@@ -43,6 +43,8 @@ export function classify(
       file: file.name,
       line: at.line,
       offset: at.offset,
+      reason:
+        'the file ends with a torn record, left by a crash in the middle of a write',
       message: `The last AOF file ends with a torn record (${file.size - at.offset} bytes at ${place}), left by a crash in the middle of a write. Run "aof fix ${dir}" to cut it off; opening the store cuts it too (loadTruncated, on by default).`,
     }
   }
@@ -66,6 +68,7 @@ export function classify(
     file: file.name,
     line: at.line,
     offset: at.offset,
+    reason,
     message: `Bad record at ${place}: ${reason}. ${fix}`,
   }
 }

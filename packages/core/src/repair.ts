@@ -22,6 +22,8 @@ export interface RepairOptions {
    * would cut exactly that: the file must not have changed between asking and cutting.
    */
   expect?: { size: number; newSize: number }
+  /** Called as the files are read to find the cut: bytes done and bytes in all files. */
+  onProgress?: (done: number, total: number) => void
 }
 
 /** Refuses a cut that differs from the one announced to the user. */
@@ -80,7 +82,11 @@ export function fixAofOn(
   defaultStorage?: (dir: string) => Storage,
 ): AofCut | null {
   const storage = storageOf(options, defaultStorage)
-  const on = { fileName: options.fileName, storage }
+  const on = {
+    fileName: options.fileName,
+    storage,
+    onProgress: options.onProgress,
+  }
   return withLock(storage, options.dryRun, () => {
     const report = checkAofOn(on)
     if (report.ok || !report.problem) return null
@@ -127,7 +133,11 @@ export function truncateAofToTimestampOn(
     )
   }
   const storage = storageOf(options, defaultStorage)
-  const on = { fileName: options.fileName, storage }
+  const on = {
+    fileName: options.fileName,
+    storage,
+    onProgress: options.onProgress,
+  }
   return withLock(storage, options.dryRun, () => {
     const store = readStore(on, undefined)
     store.close()

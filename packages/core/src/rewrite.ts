@@ -7,7 +7,7 @@ import {
   persistManifest,
   type Manifest,
 } from './manifest.js'
-import { NAME_SETTLE_MS } from './lostNames.js'
+import { HistoryFiles } from './history.js'
 import { isRewriteDue } from './options.js'
 import { encodeJson, timestampLine } from './record.js'
 import {
@@ -81,9 +81,8 @@ export class Rewriter<A> {
   lastStatus: 'ok' | 'err' = 'ok'
   lastMs = -1
   #nextAutoAt = 0
-  /** When each history file was retired in this session (unknown: an earlier session). */
-  #retiredAt = new Map<string, number>()
-  #historyTimer: ReturnType<typeof setTimeout> | null = null
+  /** Deletes the files rewrites retire. */
+  readonly history: HistoryFiles
 
   constructor(
     state: StoreState,
@@ -95,6 +94,7 @@ export class Rewriter<A> {
     this.#w = writer
     this.#o = o
     this.#report = report
+    this.history = new HistoryFiles(state, () => this.running !== null)
   }
 
   /** A background rewrite with `snapshot`, serialized in slices. */
@@ -167,8 +167,8 @@ export class Rewriter<A> {
     } catch (err) {
       throw this.#failed(err, auto)
     }
-    if (this.#s.storage.durableNames) yield* this.#deleteHistory(background)
-    else this.deleteHistoryLater()
+    if (this.#s.storage.durableNames) yield* this.history.delete(background)
+    else this.history.deleteLater()
   }
 
   /**
@@ -266,8 +266,7 @@ export class Rewriter<A> {
     }
     s.manifest = switched
     s.files.set(name, file)
-    const now = Date.now()
-    for (const e of retired) this.#retiredAt.set(e.name, now)
+    this.history.retired(retired, Date.now())
     // The retired files are no longer read; they must be closed before they are removed.
     for (const e of retired) {
       const old = s.files.get(e.name)
@@ -282,60 +281,9 @@ export class Rewriter<A> {
     this.lastMs = performance.now() - started
   }
 
-  /**
-   * Deletes the history files (those retired at least `settleMs` ago), then drops them from
-   * the manifest; in the background where the storage can (Redis's bg_unlink). Housekeeping
-   * only: on any failure the files stay listed and are deleted later.
-   */
-  *#deleteHistory(background: boolean, settleMs = 0): Step<void> {
-    const s = this.#s
-    const m = s.manifest
-    const now = Date.now()
-    // A file retired by a rewrite of an earlier session has settled long ago.
-    const due = m.history.filter(
-      (h) => now - (this.#retiredAt.get(h.name) ?? 0) >= settleMs,
-    )
-    if (due.length === 0) return
-    try {
-      for (const h of due) {
-        yield* io(s.storage.remove(h.name, { background }))
-        this.#retiredAt.delete(h.name)
-      }
-      if (s.manifest !== m || s.status === 'closed') return
-      const clean: Manifest = {
-        ...m,
-        history: m.history.filter((h) => !due.includes(h)),
-      }
-      yield* persistManifest(s.storage, s.fileName, clean)
-      s.manifest = clean
-    } catch {
-      // stays listed; deleted later
-    }
-  }
-
-  /**
-   * Where file names are not durable (OPFS), the files a rewrite retired are deleted only
-   * once the names settled ({@link NAME_SETTLE_MS}): deleting them sooner could let a power
-   * loss keep the deletion and lose the manifest switch, leaving a manifest that lists them.
-   */
-  deleteHistoryLater(): void {
-    if (this.#historyTimer || this.#s.manifest.history.length === 0) return
-    this.#historyTimer = setTimeout(() => {
-      this.#historyTimer = null
-      if (this.#s.status !== 'open') return
-      if (this.running) return this.deleteHistoryLater()
-      runAsync(this.#deleteHistory(true, NAME_SETTLE_MS)).then(
-        () => this.deleteHistoryLater(),
-        () => {},
-      )
-    }, NAME_SETTLE_MS)
-    ;(this.#historyTimer as { unref?: () => void }).unref?.()
-  }
-
   /** Stops the timers (the store is closing). */
   dispose(): void {
-    if (this.#historyTimer) clearTimeout(this.#historyTimer)
-    this.#historyTimer = null
+    this.history.dispose()
   }
 
   #failed(err: unknown, auto: boolean): AofError {

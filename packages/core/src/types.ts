@@ -46,7 +46,8 @@ export interface AofOptions<A = unknown> {
   /**
    * No automatic rewrite while base + incr files are smaller than this many bytes
    * (redis.conf `auto-aof-rewrite-min-size`). The default keeps start-up replay of a desktop
-   * app's log short; see docs/learn/rewrite.md for the measurement behind it.
+   * app's log short; see
+   * https://github.com/aof-persist/aof-persist/blob/main/docs/learn/rewrite.md for the measurement.
    * @default 4194304 (4 MiB)
    */
   autoRewriteMinSize?: number
@@ -240,7 +241,9 @@ export interface AofProblem {
   line: number
   /** Byte offset where the bad line starts (the last good offset). */
   offset: number
-  /** What is wrong and what to do. */
+  /** What is wrong, in a few words, without the place or the advice. */
+  reason: string
+  /** What is wrong, where, and what to do. */
   message: string
 }
 

@@ -1,17 +1,18 @@
-// Process crashes: child processes using the core, the Redux adapter and the Zustand adapter are
-// killed with SIGKILL at seeded points, during bursts of appends and during rewrites, and
-// restarted on the same directory (see lib/kill.mjs for what each restart checks).
+// Process crashes: child processes using the core are killed with SIGKILL at seeded points,
+// during bursts of appends and during rewrites, and restarted on the same directory (see
+// lib/kill.mjs for what each restart checks). The same chains through the Redux and Zustand
+// adapters run in packages/integration (adapter-kills.test.ts): the core's tests need only it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { requireBuilt, scratchDir, SEED, tally } from './env.js'
 import { runChain, type ChainResult } from './lib/kill.mjs'
 
 const KILLS = Number(process.env.AOF_CRASH_KILLS ?? 3)
-const kinds = ['core', 'redux', 'zustand'] as const
+const kinds = ['core'] as const
 const policies = ['always', 'everysec', 'no'] as const
 const modes = ['burst', 'rewrite'] as const
 const results: ChainResult[] = []
 
-beforeAll(() => requireBuilt('core', 'redux', 'zustand'))
+beforeAll(() => requireBuilt('core'))
 
 afterAll(() => {
   const sum = (k: keyof ChainResult) =>
