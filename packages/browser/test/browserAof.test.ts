@@ -62,6 +62,88 @@ describe('openBrowserAof', () => {
     await page.close()
   })
 
+  it('closes: close() waits for the worker, later calls fail with AOF_CLOSED, a reopen sees everything', async () => {
+    const page = await app()
+    const got = await page.evaluate(async () => {
+      const log = await globalThis.browser.openBrowserAof({
+        name: 'close',
+        fsync: 'no',
+        timestamps: true,
+      })
+      for (let n = 0; n < 3; n++) log.append({ n })
+      await log.close()
+      await log.close()
+      const errors: string[] = []
+      for (const call of [() => log.append({ n: 9 }), () => log.records()]) {
+        try {
+          call()
+        } catch (e) {
+          errors.push((e as { code: string }).code)
+        }
+      }
+      errors.push(
+        await log.durable().then(
+          () => 'resolved',
+          (e: { code: string }) => e.code,
+        ),
+      )
+      const again = await globalThis.browser.openBrowserAof({ name: 'close' })
+      again.append({ n: 3 })
+      again.closeSync()
+      const third = await globalThis.browser.openBrowserAof({ name: 'close' })
+      const records = [...third.records()]
+      await third.close()
+      const root = await navigator.storage.getDirectory()
+      const dir = await root.getDirectoryHandle('close')
+      const text = await (
+        await (await dir.getFileHandle('appendonly.aof.1.incr.aof')).getFile()
+      ).text()
+      return { status: log.status, errors, records, text }
+    })
+    expect(got.status).toBe('closed')
+    expect(got.errors).toEqual(['AOF_CLOSED', 'AOF_CLOSED', 'AOF_CLOSED'])
+    expect(got.records).toEqual([0, 1, 2, 3].map((n) => ({ n })))
+    // timestamps: true writes the #TS: annotations in the worker, as on Node.
+    expect(got.text).toMatch(/^#TS:\d+\n\{"n":0\}\n/)
+    await page.close()
+  })
+
+  it('starts the worker from the worker option, and fails with AOF_IO naming it when it cannot start', async () => {
+    const page = await app()
+    const got = await page.evaluate(async () => {
+      let started = 0
+      const log = await globalThis.browser.openBrowserAof({
+        name: 'worker-option',
+        worker: () => {
+          started++
+          return new Worker('/pkg/browser/dist/worker.js', { type: 'module' })
+        },
+      })
+      const role = log.role
+      await log.close()
+      let error: { code: string; message: string } | null = null
+      try {
+        await globalThis.browser.openBrowserAof({
+          name: 'worker-missing',
+          worker: () => new Worker('/no/such/worker.js', { type: 'module' }),
+        })
+      } catch (e) {
+        error = {
+          code: (e as { code: string }).code,
+          message: (e as Error).message,
+        }
+      }
+      return { started, role, error }
+    })
+    expect(got.started).toBe(1)
+    expect(got.role).toBe('writer')
+    expect(got.error?.code).toBe('AOF_IO')
+    expect(got.error?.message).toMatch(
+      /worker for opfs:\/worker-missing could not start/,
+    )
+    await page.close()
+  })
+
   it('rejects a second writer in another tab with AOF_LOCKED, promptly', async () => {
     const a = await app()
     const b = await app()

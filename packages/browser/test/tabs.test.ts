@@ -152,4 +152,80 @@ describe('tabs with follow: true', () => {
     await writer.close().catch(() => {})
     await follower.close()
   })
+
+  it("a follower keeps up across the writer's rewrites, and takes over after one", async () => {
+    const writer = await app()
+    const follower = await app()
+    await openFollowing(writer, 'follow/rewrite')
+    await openFollowing(follower, 'follow/rewrite')
+    await writer.evaluate(async () => {
+      const log = globalThis.t.log as import('../src/index.js').BrowserAof
+      for (let n = 0; n < 20; n++) log.append({ n })
+      const rewrite = log.rewrite({ snap: 20 })
+      for (let n = 20; n < 30; n++) log.append({ n })
+      await rewrite
+      await log.rewrite({ snap: 30 })
+      for (let n = 30; n < 40; n++) log.append({ n })
+      await log.durable()
+    })
+    expect(
+      (
+        await until(
+          () => applied(follower),
+          (a) => a.length >= 40,
+        )
+      ).map((r) => r.n),
+    ).toEqual([...Array(40).keys()])
+    await writer.close()
+    await until(
+      () => follower.evaluate(() => globalThis.t.roles as string[]),
+      (r) => r.includes('writer'),
+    )
+    const after = await follower.evaluate(async () => {
+      const log = globalThis.t.log as import('../src/index.js').BrowserAof
+      log.append({ n: 40 })
+      await log.close()
+      const again = await globalThis.browser.openBrowserAof({
+        name: 'follow/rewrite',
+      })
+      const records = [...again.records()]
+      await again.close()
+      return records
+    })
+    expect((await applied(follower)).map((r) => r.n)).toEqual([
+      ...Array(40).keys(),
+    ])
+    expect(after).toEqual([
+      { snap: 30 },
+      ...[30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40].map((n) => ({ n })),
+    ])
+    await follower.close()
+  })
+
+  it('durable() on a follower resolves once the writer flushed the records it sent', async () => {
+    const writer = await app()
+    const follower = await app()
+    await openFollowing(writer, 'follow/durable')
+    await openFollowing(follower, 'follow/durable')
+    await follower.evaluate(async () => {
+      const log = globalThis.t.log as import('../src/index.js').BrowserAof
+      log.append({ n: 0 })
+      await log.durable()
+    })
+    // Killing the writer's tab now loses nothing the follower was told is durable.
+    const cdp = await suite.browser.context.newCDPSession(writer)
+    const crashed = writer.waitForEvent('crash')
+    void cdp.send('Page.crash').catch(() => {})
+    await crashed
+    await until(
+      () => follower.evaluate(() => globalThis.t.roles as string[]),
+      (r) => r.includes('writer'),
+    )
+    const records = await follower.evaluate(() => [
+      ...(globalThis.t.log as import('../src/index.js').BrowserAof).records(),
+    ])
+    expect(records).toEqual([{ n: 0 }])
+    await writer.close().catch(() => {})
+    await follower.close()
+  })
 })
