@@ -96,6 +96,13 @@ const defaultWorker = (name: string): Worker =>
  */
 const MAIN_THREAD_SLICE_MS = 4
 
+/**
+ * How much of what was logged since open (or since the last rewrite made here) the page keeps
+ * for records(), in JSON characters. The adapters read records() once, at store creation; the
+ * copy is what a later call needs, and it must not grow with the app's uptime.
+ */
+const MAX_TAIL_CHARS = 32 * 2 ** 20
+
 interface Waiter {
   resolve(value: unknown): void
   reject(err: unknown): void
@@ -136,6 +143,12 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
   #loaded: LogFiles | null = null
   #base: { record: A } | null = null
   #tail: string[] = []
+  #tailChars = 0
+  /** The records logged since open outgrew MAX_TAIL_CHARS and were dropped: records() refuses. */
+  #tailDropped = false
+  /** Whether #tail collects: not after a drop, until a rewrite starts a copy again. */
+  #keeping = true
+  #drops = 0
 
   // Records appended here and not yet posted (one message per turn), and the ones posted and
   // not yet handled by the worker.
@@ -272,7 +285,7 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
   /** Records logged elsewhere: part of the log, to apply without logging again. */
   #receive(lines: string[]): void {
     if (lines.length === 0) return
-    for (const line of lines) this.#tail.push(line)
+    for (const line of lines) this.#keep(line)
     const records = lines.map((line) => JSON.parse(line) as A)
     this.#emit({ type: 'records', records })
   }
@@ -281,6 +294,9 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
     this.#loaded = log
     this.#base = null
     this.#tail = []
+    this.#tailChars = 0
+    this.#tailDropped = false
+    this.#keeping = true
     this.#emit({ type: 'reset' })
   }
 
@@ -371,7 +387,7 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
     this.#queueBytes += json.length + 1
     this.#appended++
     // A writer's records are part of its log now; a follower's come back mirrored.
-    if (this.#role === 'writer') this.#tail.push(json)
+    if (this.#role === 'writer') this.#keep(json)
     if (!this.#postScheduled) {
       this.#postScheduled = true
       // One message per turn: every append of a dispatch loop shares one write in the worker.
@@ -423,8 +439,33 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
 
   // ---- reading --------------------------------------------------------------------------
 
+  /**
+   * Keeps a record logged since open for records(). Past MAX_TAIL_CHARS (with no rewrite to
+   * start again from) the copy is dropped rather than grown without bound: the files hold it.
+   */
+  #keep(json: string): void {
+    if (!this.#keeping) return
+    this.#tail.push(json)
+    this.#tailChars += json.length
+    if (this.#tailChars > MAX_TAIL_CHARS) {
+      this.#tail = []
+      this.#tailChars = 0
+      this.#loaded = null
+      this.#base = null
+      this.#tailDropped = true
+      this.#keeping = false
+      this.#drops++
+    }
+  }
+
   records(): AofRecords<A> {
     this.#assertOpen('read records')
+    if (this.#tailDropped) {
+      throw new AofError(
+        'AOF_IO',
+        `records() of ${this.dir} on this page holds the log as loaded plus what was logged since, up to ${MAX_TAIL_CHARS / 2 ** 20} MiB of it, and more was logged since the store was opened or last rewritten. Read it whole by opening the store again (close() and openBrowserAof()), or take its files with archive().`,
+      )
+    }
     return replayRecords<A>(this.#loaded, this.#base, [...this.#tail])
   }
 
@@ -516,7 +557,14 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
   ): Promise<void> {
     this.#postQueue()
     const id = this.#nextId++
+    if (snapshot && this.#tailDropped) {
+      // The copy was dropped: a rewrite lets records() start again from its snapshot.
+      this.#tail = []
+      this.#tailChars = 0
+      this.#keeping = true
+    }
     const tailAt = this.#tail.length
+    const drops = this.#drops
     const done = this.#request<void>({ t: 'rewrite', id })
     // The worker's rejection settles `done`; the streaming's own failure is the one reported.
     done.catch(() => {})
@@ -531,13 +579,16 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
     )
     const finished = Promise.all([streamed, done])
       .then(() => {
-        if (!snapshot) return
+        if (!snapshot || this.#drops !== drops) return
         // records() now starts from the snapshot.
         this.#loaded = null
         this.#base = snapshot
         this.#tail = this.#tail.slice(tailAt)
+        this.#tailChars = this.#tail.reduce((n, l) => n + l.length, 0)
+        this.#tailDropped = false
       })
       .finally(() => {
+        if (this.#tailDropped) this.#keeping = false
         this.#rewriting = null
       })
     this.#rewriting = finished

@@ -144,6 +144,34 @@ describe('openBrowserAof', () => {
     await page.close()
   })
 
+  it('keeps at most 32 MiB of what was logged since open for records(), and starts again from a rewrite', async () => {
+    const page = await app()
+    const got = await page.evaluate(async () => {
+      const log = await globalThis.browser.openBrowserAof({
+        name: 'tail',
+        fsync: 'no',
+      })
+      const pad = 'x'.repeat(1 << 20)
+      for (let n = 0; n < 34; n++) log.append({ n, pad })
+      let code = ''
+      try {
+        log.records()
+      } catch (e) {
+        code = (e as { code: string }).code
+      }
+      const rewrite = log.rewrite({ snap: 34 })
+      log.append({ n: 34 })
+      await rewrite
+      log.append({ n: 35 })
+      const records = [...log.records()]
+      await log.close()
+      return { code, records }
+    })
+    expect(got.code).toBe('AOF_IO')
+    expect(got.records).toEqual([{ snap: 34 }, { n: 34 }, { n: 35 }])
+    await page.close()
+  })
+
   it('rejects a second writer in another tab with AOF_LOCKED, promptly', async () => {
     const a = await app()
     const b = await app()
