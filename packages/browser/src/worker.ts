@@ -446,14 +446,16 @@ async function resync(): Promise<void> {
   early = []
   try {
     const { log, position } = await readForFollower()
-    mirror = new Mirror(o.fileName, position)
-    const waiting = early
+    const waiting = early ?? []
     early = null
+    // The writer may have gone meanwhile: then this worker took over and reads nothing more.
+    if (!mirror) return
+    mirror = new Mirror(o.fileName, position)
     post({ t: 'resync', log, position }, transfers(log))
     for (const m of waiting) onChannel(m)
   } catch (err) {
     early = null
-    reportFollowerError(err)
+    if (mirror) reportFollowerError(err)
   } finally {
     resyncing = false
   }
@@ -467,6 +469,7 @@ function reportFollowerError(err: unknown): void {
 async function takeOver(lock: StorageLock): Promise<void> {
   const position = mirror!.position
   mirror = null
+  early = null
   held = []
   for (const id of remoteDurable) {
     post({
