@@ -110,10 +110,68 @@ describe('a browser killed at random moments', () => {
     expect(count(last)).toBeGreaterThanOrEqual(
       (acked.get(String(CYCLES - 1)) ?? -1) + 1,
     )
-    // The workload reached a rewrite at least once across the cycles.
-    expect(rewrites).toBeGreaterThan(0)
+    // The workload reached a rewrite at least once across the cycles (it starts one every 25
+    // rounds, a few times a second; a run of very few kills may end before one lands).
+    if (CYCLES >= 6) expect(rewrites).toBeGreaterThan(0)
     console.log(
       `browser kills: ${CYCLES}, records at the end: ${count(last)}, reopened from a rewrite's base: ${rewrites}, torn tails cut: ${tornTails}, confirmed records checked: ${[...acked.values()].reduce((a, b) => a + b + 1, 0)}`,
     )
   })
+
+  it.each([
+    ['closed', 'close'],
+    ['crashed', 'crash'],
+  ])(
+    'a tab %s in the middle of a rewrite reopens as a prefix with every confirmed record',
+    async (_, how) => {
+      const name = `midrewrite-${how}`
+      const page = await suite.browser.open(suite.url('/app.html'))
+      await appReady(page)
+      await page.evaluate(async (name) => {
+        const log = await globalThis.browser.openBrowserAof({
+          name,
+          fsync: 'always',
+        })
+        for (let n = 0; n < 1000; n++) log.append({ n })
+        await log.durable()
+        const big = Array.from({ length: 200_000 }, (_, i) => `item ${i}`)
+        void log.rewrite({ snap: 1000, big }).catch(() => {})
+        for (let n = 1000; n < 1010; n++) log.append({ n })
+        await log.durable()
+        // The rewrite is still streaming when the tab goes.
+        globalThis.t.rewriting = log.stats().rewriteInProgress
+      }, name)
+      expect(await page.evaluate(() => globalThis.t.rewriting)).toBe(true)
+      if (how === 'close') await page.close()
+      else {
+        const cdp = await suite.browser.context.newCDPSession(page)
+        const crashed = page.waitForEvent('crash')
+        void cdp.send('Page.crash').catch(() => {})
+        await crashed
+        await page.close().catch(() => {})
+      }
+      const again = await suite.browser.open(suite.url('/app.html'))
+      await appReady(again)
+      const got = await again.evaluate(async (name) => {
+        const log = await globalThis.browser.openBrowserAof({ name })
+        const records = [...log.records()]
+        await log.close()
+        const dir = await (
+          await navigator.storage.getDirectory()
+        ).getDirectoryHandle(name)
+        const files: string[] = []
+        for await (const f of dir.keys()) files.push(f)
+        return {
+          records: records.map((r) => {
+            const { big: _, ...rest } = r as { big?: unknown }
+            return rest
+          }),
+          files: files.sort(),
+        }
+      }, name)
+      expect(count(got.records)).toBe(1010)
+      expect(got.files.filter((f) => f.startsWith('temp-'))).toEqual([])
+      await again.close()
+    },
+  )
 })
