@@ -119,31 +119,36 @@ async function add(page: Page, text: string) {
   )
 }
 
-describe.each(Object.entries(pages))('the example (%s)', (_, url) => {
-  it('keeps the list across a reload and across a killed browser', async () => {
-    let page = await open(url)
-    const before = await items(page)
-    await add(page, 'milk')
-    await add(page, 'eggs')
-    await page.click('#list li:last-child')
-    await page.waitForFunction(() =>
-      document.getElementById('status')!.textContent!.startsWith('saved'),
-    )
-    const expected = [...before, 'milk', '[x] eggs']
-    expect(await items(page)).toEqual(expected)
-    await page.reload()
-    await ready(page)
-    expect(await items(page)).toEqual(expected)
-    await add(page, 'tea')
-    await browser.kill()
-    page = await open(url)
-    expect(await items(page)).toEqual([...expected, 'tea'])
-    await page.close()
-  })
-})
+describe.each(Object.entries(pages))(
+  'the example (%s)',
+  { timeout: 90_000 },
+  (_, url) => {
+    it('keeps the list across a reload and across a killed browser', async () => {
+      let page = await open(url)
+      const before = await items(page)
+      await add(page, 'milk')
+      await add(page, 'eggs')
+      await page.click('#list li:last-child')
+      await page.waitForFunction(() =>
+        document.getElementById('status')!.textContent!.startsWith('saved'),
+      )
+      const expected = [...before, 'milk', '[x] eggs']
+      expect(await items(page)).toEqual(expected)
+      await page.reload()
+      await ready(page)
+      expect(await items(page)).toEqual(expected)
+      await add(page, 'tea')
+      await browser.kill()
+      page = await open(url)
+      expect(await items(page)).toEqual([...expected, 'tea'])
+      await page.close()
+    })
+  },
+)
 
 describe.each(Object.entries(pages).slice(0, 2))(
   'two tabs of the example (%s)',
+  { timeout: 90_000 },
   (_, url) => {
     it('follow each other live, and the second takes over when the first closes', async () => {
       const a = await open(url)

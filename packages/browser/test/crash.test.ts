@@ -68,110 +68,115 @@ function startWorkload(
   )
 }
 
-describe('a browser killed at random moments', () => {
-  it(`reopens its store as a prefix every time, and keeps everything durable() confirmed (${CYCLES} kills)`, async () => {
-    suite.server.set('/ack', (url) => {
-      const cycle = url.searchParams.get('cycle')!
-      const n = Number(url.searchParams.get('n'))
-      acked.set(cycle, Math.max(acked.get(cycle) ?? -1, n))
-      return { type: 'text/plain', body: 'ok' }
-    })
-    let previous = 0
-    let rewrites = 0
-    let tornTails = 0
-    for (let cycle = 0; cycle < CYCLES; cycle++) {
-      const fsync = cycle % 3 === 2 ? 'everysec' : 'always'
-      const page = await suite.browser.open(suite.url('/app.html'))
-      await appReady(page)
-      const { records, cut } = await startWorkload(page, String(cycle), {
-        fsync,
+// A relaunch takes 1-2 s on a busy 2-core machine: generous time per kill.
+describe(
+  'a browser killed at random moments',
+  { timeout: 60_000 + CYCLES * 15_000 },
+  () => {
+    it(`reopens its store as a prefix every time, and keeps everything durable() confirmed (${CYCLES} kills)`, async () => {
+      suite.server.set('/ack', (url) => {
+        const cycle = url.searchParams.get('cycle')!
+        const n = Number(url.searchParams.get('n'))
+        acked.set(cycle, Math.max(acked.get(cycle) ?? -1, n))
+        return { type: 'text/plain', body: 'ok' }
       })
-      if (cut) tornTails++
-      const reopened = count(records)
-      // What the last cycle confirmed survived the kill.
-      expect(reopened).toBeGreaterThanOrEqual(
-        (acked.get(String(cycle - 1)) ?? -1) + 1,
-      )
-      expect(reopened).toBeGreaterThanOrEqual(previous)
-      if ((records[0] as { snap?: number } | undefined)?.snap !== undefined)
-        rewrites++
-      previous = reopened
-      await new Promise((r) => setTimeout(r, 100 + Math.random() * 900))
-      await suite.browser.kill()
-    }
-    const page = await suite.browser.open(suite.url('/app.html'))
-    await appReady(page)
-    const last = await page.evaluate(async () => {
-      const log = await globalThis.browser.openBrowserAof({ name: 'crash' })
-      const records = [...log.records()]
-      await log.close()
-      return records
-    })
-    expect(count(last)).toBeGreaterThanOrEqual(
-      (acked.get(String(CYCLES - 1)) ?? -1) + 1,
-    )
-    // The workload reached a rewrite at least once across the cycles (it starts one every 25
-    // rounds, a few times a second; a run of very few kills may end before one lands).
-    if (CYCLES >= 6) expect(rewrites).toBeGreaterThan(0)
-    console.log(
-      `browser kills: ${CYCLES}, records at the end: ${count(last)}, reopened from a rewrite's base: ${rewrites}, torn tails cut: ${tornTails}, cycles with a confirmed record to check: ${acked.size}`,
-    )
-  })
-
-  it.each([
-    ['closed', 'close'],
-    ['crashed', 'crash'],
-  ])(
-    'a tab %s in the middle of a rewrite reopens as a prefix with every confirmed record',
-    async (_, how) => {
-      const name = `midrewrite-${how}`
+      let previous = 0
+      let rewrites = 0
+      let tornTails = 0
+      for (let cycle = 0; cycle < CYCLES; cycle++) {
+        const fsync = cycle % 3 === 2 ? 'everysec' : 'always'
+        const page = await suite.browser.open(suite.url('/app.html'))
+        await appReady(page)
+        const { records, cut } = await startWorkload(page, String(cycle), {
+          fsync,
+        })
+        if (cut) tornTails++
+        const reopened = count(records)
+        // What the last cycle confirmed survived the kill.
+        expect(reopened).toBeGreaterThanOrEqual(
+          (acked.get(String(cycle - 1)) ?? -1) + 1,
+        )
+        expect(reopened).toBeGreaterThanOrEqual(previous)
+        if ((records[0] as { snap?: number } | undefined)?.snap !== undefined)
+          rewrites++
+        previous = reopened
+        await new Promise((r) => setTimeout(r, 100 + Math.random() * 900))
+        await suite.browser.kill()
+      }
       const page = await suite.browser.open(suite.url('/app.html'))
       await appReady(page)
-      await page.evaluate(async (name) => {
-        const log = await globalThis.browser.openBrowserAof({
-          name,
-          fsync: 'always',
-        })
-        for (let n = 0; n < 1000; n++) log.append({ n })
-        await log.durable()
-        const big = Array.from({ length: 200_000 }, (_, i) => `item ${i}`)
-        void log.rewrite({ snap: 1000, big }).catch(() => {})
-        for (let n = 1000; n < 1010; n++) log.append({ n })
-        await log.durable()
-        // The rewrite is still streaming when the tab goes.
-        globalThis.t.rewriting = log.stats().rewriteInProgress
-      }, name)
-      expect(await page.evaluate(() => globalThis.t.rewriting)).toBe(true)
-      if (how === 'close') await page.close()
-      else {
-        const cdp = await suite.browser.context.newCDPSession(page)
-        const crashed = page.waitForEvent('crash')
-        void cdp.send('Page.crash').catch(() => {})
-        await crashed
-        await page.close().catch(() => {})
-      }
-      const again = await suite.browser.open(suite.url('/app.html'))
-      await appReady(again)
-      const got = await again.evaluate(async (name) => {
-        const log = await globalThis.browser.openBrowserAof({ name })
+      const last = await page.evaluate(async () => {
+        const log = await globalThis.browser.openBrowserAof({ name: 'crash' })
         const records = [...log.records()]
         await log.close()
-        const dir = await (
-          await navigator.storage.getDirectory()
-        ).getDirectoryHandle(name)
-        const files: string[] = []
-        for await (const f of dir.keys()) files.push(f)
-        return {
-          records: records.map((r) => {
-            const { big: _, ...rest } = r as { big?: unknown }
-            return rest
-          }),
-          files: files.sort(),
+        return records
+      })
+      expect(count(last)).toBeGreaterThanOrEqual(
+        (acked.get(String(CYCLES - 1)) ?? -1) + 1,
+      )
+      // The workload reached a rewrite at least once across the cycles (it starts one every 25
+      // rounds, a few times a second; a run of very few kills may end before one lands).
+      if (CYCLES >= 6) expect(rewrites).toBeGreaterThan(0)
+      console.log(
+        `browser kills: ${CYCLES}, records at the end: ${count(last)}, reopened from a rewrite's base: ${rewrites}, torn tails cut: ${tornTails}, cycles with a confirmed record to check: ${acked.size}`,
+      )
+    })
+
+    it.each([
+      ['closed', 'close'],
+      ['crashed', 'crash'],
+    ])(
+      'a tab %s in the middle of a rewrite reopens as a prefix with every confirmed record',
+      async (_, how) => {
+        const name = `midrewrite-${how}`
+        const page = await suite.browser.open(suite.url('/app.html'))
+        await appReady(page)
+        await page.evaluate(async (name) => {
+          const log = await globalThis.browser.openBrowserAof({
+            name,
+            fsync: 'always',
+          })
+          for (let n = 0; n < 1000; n++) log.append({ n })
+          await log.durable()
+          const big = Array.from({ length: 200_000 }, (_, i) => `item ${i}`)
+          void log.rewrite({ snap: 1000, big }).catch(() => {})
+          for (let n = 1000; n < 1010; n++) log.append({ n })
+          await log.durable()
+          // The rewrite is still streaming when the tab goes.
+          globalThis.t.rewriting = log.stats().rewriteInProgress
+        }, name)
+        expect(await page.evaluate(() => globalThis.t.rewriting)).toBe(true)
+        if (how === 'close') await page.close()
+        else {
+          const cdp = await suite.browser.context.newCDPSession(page)
+          const crashed = page.waitForEvent('crash')
+          void cdp.send('Page.crash').catch(() => {})
+          await crashed
+          await page.close().catch(() => {})
         }
-      }, name)
-      expect(count(got.records)).toBe(1010)
-      expect(got.files.filter((f) => f.startsWith('temp-'))).toEqual([])
-      await again.close()
-    },
-  )
-})
+        const again = await suite.browser.open(suite.url('/app.html'))
+        await appReady(again)
+        const got = await again.evaluate(async (name) => {
+          const log = await globalThis.browser.openBrowserAof({ name })
+          const records = [...log.records()]
+          await log.close()
+          const dir = await (
+            await navigator.storage.getDirectory()
+          ).getDirectoryHandle(name)
+          const files: string[] = []
+          for await (const f of dir.keys()) files.push(f)
+          return {
+            records: records.map((r) => {
+              const { big: _, ...rest } = r as { big?: unknown }
+              return rest
+            }),
+            files: files.sort(),
+          }
+        }, name)
+        expect(count(got.records)).toBe(1010)
+        expect(got.files.filter((f) => f.startsWith('temp-'))).toEqual([])
+        await again.close()
+      },
+    )
+  },
+)

@@ -45,7 +45,7 @@ async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean) {
   return fn()
 }
 
-describe('tabs with follow: true', () => {
+describe('tabs with follow: true', { timeout: 90_000 }, () => {
   it('a second tab follows the writer live and takes over when its tab closes, losing and repeating nothing', async () => {
     const writer = await app()
     const follower = await app()
