@@ -233,10 +233,9 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
         return
       case 'failed': {
         const err = fromWire(m.error)
-        if (this.#stats === null && this.#loaded === null) {
-          this.#die(err, false)
-          this.#opened.reject(err)
-        } else this.#report(err)
+        // Opening, a takeover or a follower's re-read failed: the worker has no store.
+        const opening = this.#stats === null && this.#loaded === null
+        this.#die(err, !opening)
         return
       }
       case 'appended':
