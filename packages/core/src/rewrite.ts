@@ -204,10 +204,14 @@ export class Rewriter<A> {
     const { storage, names } = this.#s
     const temp = names.tempRewrite
     const encoder = new TextEncoder()
+    let out = new Uint8Array(0)
     const file = yield* io(storage.open(temp, { write: true, create: true }))
     let at = 0
     const write = (text: string) => {
-      at += writeAll(file, encoder.encode(text), at)
+      // One buffer, grown as needed, for every piece (UTF-8: at most 3 bytes per unit).
+      if (out.length < text.length * 3) out = new Uint8Array(text.length * 3)
+      const { written } = encoder.encodeInto(text, out)
+      at += writeAll(file, out.subarray(0, written), at)
     }
     try {
       file.truncate(0)
