@@ -1,6 +1,14 @@
 // The public API of @aof-persist/core: every exported name is listed here, nothing else is.
 export { openAof } from './aof.js'
 export { AofError, isAofError } from './errors.js'
+export {
+  checkKind,
+  describeRecord,
+  recordError,
+  recordLocator,
+  wrongKind,
+} from './kind.js'
+export { migrateState } from './migrate.js'
 export { checkAof, readAofEntries } from './reader.js'
 export { fixAof, truncateAofToTimestamp } from './repair.js'
 export {
@@ -11,7 +19,14 @@ export {
 } from './record.js'
 
 export type { AofErrorCode, AofErrorLocation } from './errors.js'
-export type { SnapshotAction, Unserializable } from './record.js'
+export type { RecordLocation } from './kind.js'
+export type { MigrateStateOptions } from './migrate.js'
+export type {
+  AofKind,
+  SnapshotAction,
+  SnapshotInfo,
+  Unserializable,
+} from './record.js'
 export type {
   Aof,
   AofCut,
