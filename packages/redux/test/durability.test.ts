@@ -7,7 +7,7 @@ import { aofPersist, withAof } from '@aof-persist/redux'
 import { configureStore } from '@reduxjs/toolkit'
 import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { added, slices, tempDir, typesOf } from './helpers.js'
+import { added, allRecordsOf, slices, tempDir } from './helpers.js'
 
 // The child is bundled from the sources (like the other tests, which vitest aliases to src/),
 // so these tests need no build of the packages.
@@ -115,7 +115,7 @@ describe('a crash right after a migration', () => {
     const result = run('migrate-crash', dir)
     expect(result.signal).toBe('SIGKILL')
     expect(result.stdout).toBe('migrated\n')
-    expect(typesOf(dir)).toEqual(['@@aof/SNAPSHOT'])
+    expect(allRecordsOf(dir)).toMatchObject([{ type: '@@aof/SNAPSHOT' }])
 
     // Version 1 without migrate: would throw if the stored version were still 0.
     const persist = aofPersist({ dir, version: 1 })

@@ -45,8 +45,8 @@ export function textOf(dir: string): string {
     .join('\n')
 }
 
-/** The records of a closed store directory, read through the core's public API. */
-export function recordsOf(dir: string): unknown[] {
+/** Every record of a closed store directory, the base first, read through the core's API. */
+export function allRecordsOf(dir: string): unknown[] {
   const aof = openAof({ dir, autoRewritePercentage: 0 })
   try {
     return [...aof.records()]
@@ -55,7 +55,14 @@ export function recordsOf(dir: string): unknown[] {
   }
 }
 
-/** The `type` of every record of a closed store directory. */
+/** The records of a closed store directory after its base (what was logged since the last rewrite). */
+export function recordsOf(dir: string): unknown[] {
+  const all = allRecordsOf(dir)
+  const first = all[0] as { type?: unknown } | undefined
+  return first?.type === '@@aof/SNAPSHOT' ? all.slice(1) : all
+}
+
+/** The `type` of every record of a closed store directory after its base. */
 export function typesOf(dir: string): string[] {
   return recordsOf(dir).map((r) => (r as { type: string }).type)
 }

@@ -1,11 +1,12 @@
 import { aofPersist, withAof } from '@aof-persist/redux'
-import type { AofPersistOptions } from '@aof-persist/redux'
+import type { AofPersistDirOptions } from '@aof-persist/redux'
 import { applyMiddleware, legacy_createStore as createStore } from 'redux'
 import { describe, expect, it, vi } from 'vitest'
 import {
   added,
   counter,
   filesOf,
+  allRecordsOf,
   recordsOf,
   slices,
   tempDir,
@@ -15,7 +16,7 @@ import type { RootState } from './helpers.js'
 
 function openCounter(
   dir: string,
-  options: Partial<AofPersistOptions<number>> = {},
+  options: Partial<AofPersistDirOptions<number>> = {},
 ) {
   const persist = aofPersist<number>({ dir, ...options })
   const store = createStore(withAof(counter), applyMiddleware(persist))
@@ -82,15 +83,19 @@ describe('versions', () => {
     expect(store.getState()).toBe(300)
     // Durable before anything else: no close, no flush.
     expect(textOf(dir)).toContain(
-      '{"type":"@@aof/SNAPSHOT","payload":300,"meta":{"version":1}}',
+      '{"type":"@@aof/SNAPSHOT","payload":300,"meta":{"version":1,"kind":"redux"}}',
     )
     const stats = persist.stats()
     expect(stats.files.map((f) => f.type)).toEqual(['base', 'incr'])
     store.dispatch({ type: 'inc' })
     await persist.close()
 
-    expect(recordsOf(dir)).toEqual([
-      { type: '@@aof/SNAPSHOT', payload: 300, meta: { version: 1 } },
+    expect(allRecordsOf(dir)).toEqual([
+      {
+        type: '@@aof/SNAPSHOT',
+        payload: 300,
+        meta: { version: 1, kind: 'redux' },
+      },
       { type: 'inc' },
     ])
     const again = openCounter(dir, { version: 1, migrate })
@@ -136,23 +141,27 @@ describe('versions', () => {
     expect(s2.getState().todos.items.map((t) => t.text)).toEqual(['A', 'B'])
     expect(s2.getState().ui).toEqual({ filter: 'all', selected: null })
     await v2.close()
-    expect(recordsOf(dir)).toEqual([
+    expect(allRecordsOf(dir)).toEqual([
       {
         type: '@@aof/SNAPSHOT',
         payload: { todos: s2.getState().todos },
-        meta: { version: 2 },
+        meta: { version: 2, kind: 'redux' },
       },
     ])
   })
 
-  it('records a non-zero version in an empty log with a first snapshot record', async () => {
+  it('starts a new log with a base that records the version and the kind', async () => {
     const dir = tempDir()
     const first = openCounter(dir, { version: 2 })
     expect(first.store.getState()).toBe(0)
     first.store.dispatch({ type: 'inc' })
     await first.persist.close()
-    expect(recordsOf(dir)).toEqual([
-      { type: '@@aof/SNAPSHOT', payload: 0, meta: { version: 2 } },
+    expect(allRecordsOf(dir)).toEqual([
+      {
+        type: '@@aof/SNAPSHOT',
+        payload: 0,
+        meta: { version: 2, kind: 'redux' },
+      },
       { type: 'inc' },
     ])
 
@@ -170,6 +179,6 @@ describe('versions', () => {
     const dir = tempDir()
     const { persist } = openCounter(dir, { version: 5 })
     await persist.close()
-    expect(recordsOf(dir)).toHaveLength(1)
+    expect(allRecordsOf(dir)).toHaveLength(1)
   })
 })
