@@ -44,12 +44,17 @@ export function recordLocator(
   }
 }
 
-/** `line 3 of /data/appendonly.aof.1.incr.aof`, or `record 7 of the log` without a location. */
+/**
+ * `the record at line 3 of /data/appendonly.aof.1.incr.aof`, or `record 7 of the log` when the
+ * location is unknown (records that did not come from a store).
+ */
 export function describeRecord(
   loc: RecordLocation | null,
   index: number,
 ): string {
-  return loc ? `line ${loc.line} of ${loc.file}` : `record ${index} of the log`
+  return loc
+    ? `the record at line ${loc.line} of ${loc.file}`
+    : `record ${index} of the log`
 }
 
 /**
@@ -64,10 +69,14 @@ export function recordError(
   cause?: unknown,
 ): AofError {
   const where = describeRecord(loc, index)
-  return new AofError(code, `The record at ${where}: ${message}`, {
-    ...(loc ?? {}),
-    ...(cause === undefined ? {} : { cause }),
-  })
+  return new AofError(
+    code,
+    `${where[0]!.toUpperCase()}${where.slice(1)}: ${message}`,
+    {
+      ...(loc ?? {}),
+      ...(cause === undefined ? {} : { cause }),
+    },
+  )
 }
 
 /**
