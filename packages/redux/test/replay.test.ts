@@ -261,7 +261,7 @@ describe('replayLog', () => {
     expect(() => replayLog([{ type: 'inc' }, 42], counter)).toThrow(
       expect.objectContaining({
         code: 'AOF_CORRUPT',
-        message: expect.stringMatching(/record 2 of the log/),
+        message: expect.stringMatching(/^Record 2 of the log: it is not a Redux action/),
       }),
     )
   })
