@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import {
   mkdtempSync,
   readdirSync,
@@ -65,6 +66,22 @@ export function recordsOf(dir: string): unknown[] {
 /** The `type` of every record of a closed store directory after its base. */
 export function typesOf(dir: string): string[] {
   return recordsOf(dir).map((r) => (r as { type: string }).type)
+}
+
+/**
+ * A SHA-256 over every file of `dir` but the lock (names and bytes), to show that a refused start
+ * changed nothing.
+ */
+export function hashDir(dir: string): string {
+  const hash = createHash('sha256')
+  for (const name of readdirSync(dir).sort()) {
+    if (name === 'aof.lock') continue
+    hash
+      .update(name)
+      .update('\0')
+      .update(readFileSync(join(dir, name)))
+  }
+  return hash.digest('hex')
 }
 
 export * from './fixtures/app.js'

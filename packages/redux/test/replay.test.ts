@@ -261,7 +261,9 @@ describe('replayLog', () => {
     expect(() => replayLog([{ type: 'inc' }, 42], counter)).toThrow(
       expect.objectContaining({
         code: 'AOF_CORRUPT',
-        message: expect.stringMatching(/^Record 2 of the log: it is not a Redux action/),
+        message: expect.stringMatching(
+          /^Record 2 of the log: it is not a Redux action/,
+        ),
       }),
     )
   })
