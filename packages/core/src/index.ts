@@ -4,6 +4,7 @@ export { AofError, isAofError } from './errors.js'
 export {
   checkKind,
   describeRecord,
+  locatedRecords,
   recordError,
   recordLocator,
   wrongKind,

@@ -1,6 +1,7 @@
 import { AofError } from './errors.js'
 import type { AofErrorCode } from './errors.js'
 import type { AofKind } from './record.js'
+import type { AofEntry, AofRecords } from './types.js'
 
 // The rules every adapter applies to the records it reads: which adapter a log belongs to, and
 // errors that say where the offending record lies.
@@ -124,5 +125,38 @@ export function checkKind(
       dir,
       `its snapshot record says kind "${found}"`,
     )
+  }
+}
+
+/**
+ * The records of `readAofEntries` (which reads without taking the lock) as an iterable that,
+ * like `Aof.records()`, can say where the record last yielded lies: what a read-only checker
+ * (`aof check`) hands to the adapters' `checkRecords`. `#TS:` annotations are skipped. `dir`
+ * makes the file names absolute, as `Aof.records()` reports them.
+ */
+export function locatedRecords(
+  entries: Iterable<AofEntry>,
+  dir?: string,
+): AofRecords<unknown> {
+  let last: RecordLocation | null = null
+  const resolve = (name: string) =>
+    dir === undefined
+      ? name
+      : dir.endsWith('/') || dir.endsWith('\\')
+        ? dir + name
+        : `${dir}/${name}`
+  return {
+    *[Symbol.iterator]() {
+      for (const entry of entries) {
+        if (entry.kind !== 'record') continue
+        last = {
+          file: resolve(entry.file),
+          line: entry.line,
+          offset: entry.offset,
+        }
+        yield entry.value
+      }
+    },
+    at: () => last,
   }
 }

@@ -8,7 +8,8 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openAof } from '@aof-persist/core'
+import { locatedRecords, openAof, readAofEntries } from '@aof-persist/core'
+import type { AofRecords } from '@aof-persist/core'
 import { afterEach } from 'vitest'
 
 const dirs: string[] = []
@@ -54,6 +55,14 @@ export function allRecordsOf(dir: string): unknown[] {
   } finally {
     aof.closeSync()
   }
+}
+
+/**
+ * The records on disk, read without the lock (the store may be open), able to say where each
+ * lies: what \`aof check\` hands to \`checkRecords\`.
+ */
+export function onDisk(dir: string): AofRecords<unknown> {
+  return locatedRecords(readAofEntries({ dir }), dir)
 }
 
 /** The records of a closed store directory after its base (what was logged since the last rewrite). */
