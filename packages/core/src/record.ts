@@ -86,9 +86,14 @@ export interface Unserializable {
   reason: string
 }
 
+/**
+ * An object literal or `Object.create(null)`, from any realm (an iframe, a vm context, a worker's
+ * structured clone): its prototype is null or the end of its own chain (that realm's
+ * `Object.prototype`). A class instance has its class's prototype in between.
+ */
 const isPlainObject = (v: object): boolean => {
-  const proto = Object.getPrototypeOf(v) as unknown
-  return proto === Object.prototype || proto === null
+  const proto = Object.getPrototypeOf(v) as object | null
+  return proto === null || Object.getPrototypeOf(proto) === null
 }
 
 const describe = (v: unknown): string | null => {

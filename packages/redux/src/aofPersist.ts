@@ -274,7 +274,7 @@ export function aofPersist<S = any>(
         if (found) {
           throw new AofError(
             'AOF_NOT_SERIALIZABLE',
-            `Cannot log action "${String(type)}": ${found.reason} at ${found.path} would not survive JSON, so replaying the log would not rebuild this state. Nothing was reduced or written. Dispatch plain JSON values (e.g. a Date as an ISO string, a Map as an object), or leave the action out of the log with filter.`,
+            `Cannot log action "${String(type)}": ${found.reason} at ${found.path || 'the root'} would not survive JSON, so replaying the log would not rebuild this state. Nothing was reduced or written. Dispatch plain JSON values (e.g. a Date as an ISO string, a Map as an object), or leave the action out of the log with filter.`,
           )
         }
       }

@@ -6,10 +6,11 @@ type Obj = Record<string, unknown>
 /** Most edits a single array diff looks for before it settles for a coarser patch. */
 const MAX_EDITS = 128
 
+// An object literal from any realm (its prototype is null or the end of its own chain).
 const isPlainObject = (v: unknown): v is Obj => {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
-  const proto = Object.getPrototypeOf(v) as unknown
-  return proto === Object.prototype || proto === null
+  const proto = Object.getPrototypeOf(v) as object | null
+  return proto === null || Object.getPrototypeOf(proto) === null
 }
 
 // NaN is the one value not equal to itself; without this a NaN would be re-logged on every set.
