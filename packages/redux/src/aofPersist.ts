@@ -20,7 +20,7 @@ import {
   REPLAY_REQUEST,
   REPLAY_TYPE,
   SLICE_TYPE,
-  inflight,
+  reduction,
 } from './replay.js'
 import type { ReplayRequest } from './replay.js'
 import type {
@@ -28,12 +28,6 @@ import type {
   AofPersistOptions,
   NoDispatchExtension,
 } from './types.js'
-
-interface Entry {
-  readonly action: UnknownAction
-  reduced: boolean
-  appended: boolean
-}
 
 /**
  * Paths of an action that the development check leaves alone, as Redux Toolkit's own
@@ -212,19 +206,21 @@ export function aofPersist<S = any>(
     next: (action: unknown) => unknown,
     storeState: () => S,
   ): (action: unknown) => unknown {
-    // Actions below this middleware's call to next(): more than one when a subscriber
-    // dispatches while the reducers' result is being announced.
-    const stack: Entry[] = []
-    const append = (entry: Entry) => {
-      log.append(entry.action)
-      entry.appended = true
-    }
+    // Actions below this middleware's call to next(), not logged yet: more than one when a
+    // subscriber dispatches while the reducers' result is being announced. An entry becomes
+    // null once logged.
+    const stack: (UnknownAction | null)[] = []
     // A dispatch that arrives while another is in flight comes from a subscriber (this
     // middleware being last), after the reducers ran for the outer action: log the outer one
-    // first, so the log keeps the order in which the reducers saw the actions.
-    const appendReduced = () => {
-      for (const entry of stack)
-        if (entry.reduced && !entry.appended) append(entry)
+    // first, so the log keeps the order in which the reducers saw the actions. (Only the
+    // innermost can be waiting: an outer one was logged when the inner one arrived.)
+    const appendOuter = () => {
+      const top = stack.length - 1
+      const outer = stack[top]
+      if (outer != null && reduction.last === outer) {
+        log.append(outer)
+        stack[top] = null
+      }
     }
     /** Logs the state of slices injected after creation that changed since last logged. */
     const appendLateSlices = (late: LazySlices) => {
@@ -238,7 +234,7 @@ export function aofPersist<S = any>(
       }
     }
     return (action) => {
-      if (!isPlainObject(action)) return next(action) // thunks, promises: never logged
+      if (!isPlain(action)) return next(action) // thunks, promises: never logged
       const a = action as UnknownAction
       const type = a.type
       if (
@@ -250,7 +246,7 @@ export function aofPersist<S = any>(
           isApiAction(type, apiPaths)) ||
         (filter !== undefined && !filter(a))
       ) {
-        if (stack.length !== 0) appendReduced()
+        if (stack.length !== 0) appendOuter()
         return next(action)
       }
       if (log.status === 'closed') {
@@ -278,26 +274,31 @@ export function aofPersist<S = any>(
           )
         }
       }
-      if (stack.length !== 0) appendReduced()
-      const entry: Entry = { action: a, reduced: false, appended: false }
-      const outer = inflight.get(a)
-      inflight.set(a, entry)
-      stack.push(entry)
+      const depth = stack.length
+      if (depth !== 0) appendOuter()
+      stack.push(a)
+      reduction.last = null
       let result: unknown
       try {
         result = next(action)
       } catch (err) {
         // The reducers ran and a subscriber threw: the state changed, so the action is logged.
-        if (entry.reduced && !entry.appended) append(entry)
+        if (stack[depth] === a && reduction.last === a) log.append(a)
+        stack.length = depth
         throw err
-      } finally {
-        stack.pop()
-        if (outer) inflight.set(a, outer)
-        else inflight.delete(a)
       }
-      if (!entry.appended) append(entry)
+      const waiting = stack[depth] === a
+      stack.length = depth
+      if (waiting) log.append(a)
       if (lazy !== null && lazy.late.size !== 0) appendLateSlices(lazy)
       return result
     }
   }
+}
+
+/** A plain object action (from any realm): the only kind that is logged. */
+function isPlain(action: unknown): boolean {
+  if (typeof action !== 'object' || action === null) return false
+  const proto = Object.getPrototypeOf(action) as unknown
+  return proto === Object.prototype || proto === null || isPlainObject(action)
 }

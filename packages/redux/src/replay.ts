@@ -55,13 +55,15 @@ export interface ReplayRequest {
 }
 
 /**
- * Actions the middleware has passed on and not finished yet. `withAof` marks an entry once the
- * inner reducers returned for it, so the middleware can tell a reducer that threw (log nothing)
- * from a subscriber that threw after the state changed (log it), and can log an action before
- * one that a subscriber dispatches while it is still in flight. Keyed by the action object:
- * shared by every store of this module, entries never outlive their dispatch.
+ * The action the reducers most recently returned for: set by `withAof`, cleared by the middleware
+ * before it passes an action on. It tells a reducer that threw (log nothing) from a subscriber
+ * that threw after the state changed (log the action), and, when a subscriber dispatches while
+ * an action is in flight, that the outer action was reduced (log it first, so the log keeps the
+ * reducers' order). One slot is enough: reducers cannot dispatch, so nothing else is reduced
+ * between an action's reduction and the next action the middleware sees. Shared by every store
+ * of this module, like the reducers' call stack it mirrors.
  */
-export const inflight = new Map<object, { reduced: boolean }>()
+export const reduction: { last: object | null } = { last: null }
 
 export type AnyReducer = (state: any, action: Action) => any
 

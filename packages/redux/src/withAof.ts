@@ -15,8 +15,8 @@ import {
   REPLAY_TYPE,
   fold,
   holdUnknownKeys,
-  inflight,
   mergeSnapshot,
+  reduction,
 } from './replay.js'
 import type { ReplayRequest } from './replay.js'
 
@@ -93,20 +93,15 @@ export function withAof(reducer: unknown): AnyReducer {
       if (request) return replay(inner, lazy, state, request)
     } else if (action.type === SNAPSHOT_TYPE) {
       const next = mergeSnapshot(initialState(), readSnapshot(action)?.payload)
-      markReduced(action)
+      reduction.last = action
       return next
     }
     const next: unknown = inner(state, action)
-    if (inflight.size !== 0) markReduced(action)
+    reduction.last = action
     return next
   }
   Object.defineProperty(wrapped, WRAPPED, { value: inner })
   return wrapped
-}
-
-function markReduced(action: Action): void {
-  const entry = inflight.get(action)
-  if (entry) entry.reduced = true
 }
 
 /**

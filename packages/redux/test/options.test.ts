@@ -108,13 +108,15 @@ describe('an open log instead of a directory', () => {
 
   it('gives automatic rewrites the snapshot through persist.snapshot()', async () => {
     const dir = tempDir()
-    let persist: ReturnType<typeof aofPersist> | undefined
+    // The log is opened before the middleware exists: its snapshot asks the middleware later.
+    const late: { persist?: ReturnType<typeof aofPersist> } = {}
     const log = openAof({
       dir,
       autoRewriteMinSize: 1024,
-      snapshot: () => persist!.snapshot(),
+      snapshot: () => late.persist!.snapshot(),
     })
-    persist = aofPersist({ log })
+    const persist = aofPersist({ log })
+    late.persist = persist
     const store = storeWith(persist)
     const first = persist.stats().rewrites
     for (let i = 0; i < 100 && persist.stats().rewrites === first; i++) {

@@ -16,7 +16,7 @@ interface Todo {
 /** The server: answers GET /todos/:id, counting the requests. */
 function server() {
   const requests: string[] = []
-  const fetchFn = vi.fn(async (input: RequestInfo | URL) => {
+  const fetchFn = vi.fn(async (input: string | URL | Request) => {
     const url = new URL(input instanceof Request ? input.url : String(input))
     requests.push(url.pathname)
     const id = Number(url.pathname.split('/').pop())

@@ -36,13 +36,16 @@ const withoutFunctions = (state: unknown): unknown => {
   const out: AnyState = {}
   for (const key of Object.keys(state)) {
     const v = state[key]
-    if (typeof v !== 'function')
+    if (typeof v === 'function') continue
+    // "__proto__" is a key of the state, not the copy's prototype.
+    if (key === '__proto__')
       Object.defineProperty(out, key, {
         value: v,
         enumerable: true,
         writable: true,
         configurable: true,
       })
+    else out[key] = v
   }
   return out
 }
@@ -93,7 +96,13 @@ const aofImpl =
     api: StoreApi<unknown> & { aof?: AofStoreApi },
   ): unknown => {
     const given = checkOptions(options)
-    const partialize = options.partialize ?? withoutFunctions
+    // With the default partialize the log follows the state itself, its top-level functions
+    // left out by diff and by snapshots: no copy of the state per set.
+    const ownPartialize = options.partialize === undefined
+    const partialize = options.partialize ?? ((state: unknown) => state)
+    /** The persisted state as JSON would hold it: without top-level functions by default. */
+    const view = (p: unknown): unknown =>
+      ownPartialize ? withoutFunctions(p) : p
     const merge = options.merge ?? shallowMerge
     const version = options.version ?? 0
     const { replacer, reviver, onError } = options
@@ -111,7 +120,7 @@ const aofImpl =
     const encode = (key: string, value: unknown): unknown =>
       replacer ? encodeValue(key, value, replacer) : value
     const currentSnapshot = () =>
-      snapshotAction(encode('', persisted), version, 'zustand')
+      snapshotAction(encode('', view(persisted)), version, 'zustand')
 
     const log: Aof<unknown> =
       given ??
@@ -169,7 +178,7 @@ const aofImpl =
     const record = (action: unknown, undo: (() => void) | null): void => {
       if (!ready) return
       const next = partialize(api.getState())
-      const patches = diff(persisted, next)
+      const patches = diff(persisted, next, ownPartialize)
       if (patches.length === 0) {
         persisted = next
         return
@@ -209,18 +218,24 @@ const aofImpl =
     }
 
     const savedSetState = api.setState as AnySet
-    api.setState = ((...args: unknown[]) => {
+    // Plain functions forwarding `arguments`: whatever inner middlewares add after the name
+    // passes through, with no array allocated per set.
+    api.setState = function (this: unknown) {
+      // eslint-disable-next-line prefer-rest-params
+      const args = arguments as unknown as unknown[]
       const before = checkValues ? api.getState() : undefined
-      const result = savedSetState(...args)
+      const result = savedSetState.apply(this, args)
       record(args[2], checkValues ? () => savedSetState(before, true) : null)
       return result
-    }) as typeof api.setState
-    const loggedSet: AnySet = (...args) => {
+    } as typeof api.setState
+    const loggedSet = function (this: unknown) {
+      // eslint-disable-next-line prefer-rest-params
+      const args = arguments as unknown as unknown[]
       const before = checkValues ? api.getState() : undefined
-      const result = set(...args)
+      const result = set.apply(this, args)
       record(args[2], checkValues ? () => set(before, true) : null)
       return result
-    }
+    } as AnySet
     api.aof = {
       // A change that reached the store without going through this middleware's set (an outer
       // middleware calling the original setState) is logged here at the latest.
@@ -264,7 +279,7 @@ const aofImpl =
       if (count === 0) {
         persisted = partialize(initialState)
         if (checkValues) {
-          const found = findUnserializable(persisted, {
+          const found = findUnserializable(view(persisted), {
             allowUndefinedProperties: true,
           })
           if (found)
@@ -298,7 +313,9 @@ const aofImpl =
         // merge gets a copy: whatever it does to its arguments, `persisted` stays what the log
         // holds, and the next set logs how the store differs from it.
         state = merge(
-          options.merge ? copyOf(persisted, replacer, reviver) : persisted,
+          options.merge
+            ? copyOf(view(persisted), replacer, reviver)
+            : persisted,
           initialState,
         )
       }

@@ -82,14 +82,15 @@ describe('an open log instead of a directory', () => {
 
   it('gives automatic rewrites the snapshot through store.aof.snapshot()', async () => {
     const dir = tempDir()
-    let store: { aof: { snapshot(): unknown } } | undefined
+    // The log is opened before the store exists: its snapshot asks the store later.
+    const late: { store?: { aof: { snapshot(): unknown } } } = {}
     const log = openAof({
       dir,
       autoRewriteMinSize: 1024,
-      snapshot: () => store!.aof.snapshot(),
+      snapshot: () => late.store!.aof.snapshot(),
     })
     const s = createStore(aof(() => ({ items: [] as string[] }), { log }))
-    store = s
+    late.store = s
     const first = s.aof.stats().rewrites
     for (let i = 0; i < 200 && s.aof.stats().rewrites === first; i++) {
       s.setState((st) => ({ items: [...st.items, `item number ${i}`] }))
