@@ -189,11 +189,18 @@ export function aofPersist<S = any>(
     }
     if (lazy) {
       lazy.created = true
-      lazy.onInject = (key) => {
+      const slices = lazy
+      slices.onInject = (key) => {
         // The slice gets the state the log holds for it now, not at the next action.
         next({ type: INJECT_TYPE, payload: key })
-        if (skipApi && isApiSliceState(key, (storeState() as never)[key]))
-          apiPaths.add(key)
+        const state = storeState() as Record<string, unknown>
+        if (skipApi && isApiSliceState(key, state[key])) apiPaths.add(key)
+        // partialize decides once, here, whether the slice is persisted at all.
+        if (partialize) {
+          const kept = partialize(state as S) as unknown
+          if (!isPlainObject(kept) || !(key in (kept as object)))
+            slices.late.delete(key)
+        }
       }
     }
   }

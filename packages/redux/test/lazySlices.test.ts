@@ -146,6 +146,34 @@ describe('slices injected after the store exists (combineSlices)', () => {
     await b.persist.close()
   })
 
+  it('are not persisted when partialize leaves them out', async () => {
+    const dir = tempDir()
+    const run = () => {
+      const rootReducer = combineSlices(todosSlice).withLazyLoadedSlices<Lazy>()
+      const persist = aofPersist<any>({
+        dir,
+        partialize: (state) => ({ todos: state.todos }),
+      })
+      const store = configureStore({
+        reducer: withAof(rootReducer),
+        middleware: (gDM) => gDM().concat(persist),
+      })
+      return { rootReducer, persist, store }
+    }
+    const a = run()
+    a.rootReducer.inject(notesSlice)
+    a.store.dispatch(noted('not kept'))
+    a.store.dispatch(added('kept'))
+    await a.persist.rewrite()
+    await a.persist.close()
+    expect(JSON.stringify(allRecordsOf(dir))).not.toContain('not kept')
+    const b = run()
+    b.rootReducer.inject(notesSlice)
+    expect(b.store.getState().notes).toEqual({ list: [] })
+    expect(b.store.getState().todos.items.map((t) => t.text)).toEqual(['kept'])
+    await b.persist.close()
+  })
+
   it('start from their initial state when the log holds nothing for them', async () => {
     const dir = tempDir()
     const a = start(dir)

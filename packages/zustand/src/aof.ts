@@ -318,6 +318,19 @@ const aofImpl =
             : persisted,
           initialState,
         )
+        // What the next set will log: a value JSON cannot hold is named now, not by a set
+        // that did not bring it in.
+        if (checkValues) {
+          const found = findUnserializable(view(partialize(state)), {
+            allowUndefinedProperties: true,
+          })
+          if (found)
+            throw notSerializable(
+              'the initial state',
+              pathText([], found.path),
+              found.reason,
+            )
+        }
       }
       ready = true
       return state

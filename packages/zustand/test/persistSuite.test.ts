@@ -357,6 +357,17 @@ describe('zustand persist scenarios, with aof()', () => {
     },
   )
 
+  it('difference: a value JSON cannot hold that a new release brings into an existing store is named when the store is created', async () => {
+    const dir = stored({ count: 1 })
+    const before = hashDir(dir)
+    const error = thrown(() =>
+      createStore(aof(() => ({ count: 0, tags: new Map() }), { dir })),
+    )
+    expect(error).toMatchObject({ code: 'AOF_NOT_SERIALIZABLE' })
+    expect((error as Error).message).toContain('Map at tags')
+    expect(hashDir(dir)).toBe(before)
+  })
+
   it('says where, inside a changed value, JSON would lose something', () => {
     const dir = tempDir()
     const store = autoClose(
