@@ -44,10 +44,16 @@ function mainProcess(dir: string, fsync: 'always' | 'everysec' = 'everysec') {
   return { main, ipcMain, window, errors }
 }
 
-/** The actions in the log, read from the files without opening the store. */
+/**
+ * The actions in the log, read from the files without opening the store: every record but the
+ * base the store starts with (a snapshot of its initial state).
+ */
 const logged = (dir: string) =>
   [...readAofEntries({ dir })].flatMap((e) =>
-    e.kind === 'record' ? [e.value as { type: string; payload?: unknown }] : [],
+    e.kind === 'record' &&
+    (e.value as { type: string }).type !== '@@aof/SNAPSHOT'
+      ? [e.value as { type: string; payload?: unknown }]
+      : [],
   )
 
 const add = (text: string) => ({ type: 'todos/added', payload: text })

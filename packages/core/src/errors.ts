@@ -27,6 +27,10 @@ export type AofErrorCode =
   | 'AOF_REFUSED'
   /** The store was wired up wrongly (for example the root reducer is not wrapped with `withAof`). */
   | 'AOF_SETUP'
+  /** A store written by one adapter was opened with another (Redux vs Zustand); nothing was written. */
+  | 'AOF_WRONG_KIND'
+  /** The app's code (a reducer) threw while an adapter replayed a logged record; nothing was written. */
+  | 'AOF_REPLAY_FAILED'
 
 /**
  * Where the reference pages live, for messages: an installed package does not contain the

@@ -11,6 +11,15 @@ export {
 export { nodeStorage } from './nodeStorage.js'
 export { AofError, isAofError } from './errors.js'
 export {
+  checkKind,
+  describeRecord,
+  locatedRecords,
+  recordError,
+  recordLocator,
+  wrongKind,
+} from './kind.js'
+export { migrateState } from './migrate.js'
+export {
   DEFAULT_AUTO_REWRITE_MIN_SIZE,
   DEFAULT_AUTO_REWRITE_PERCENTAGE,
   DEFAULT_FILE_NAME,
@@ -28,7 +37,14 @@ export { memoryStorage } from './memoryStorage.js'
 export { io, runAsync, runSync } from './storage.js'
 
 export type { AofErrorCode, AofErrorLocation } from './errors.js'
-export type { SnapshotAction, Unserializable } from './record.js'
+export type { RecordLocation } from './kind.js'
+export type { MigrateStateOptions } from './migrate.js'
+export type {
+  AofKind,
+  SnapshotAction,
+  SnapshotInfo,
+  Unserializable,
+} from './record.js'
 export type { CrashStateOptions, MemoryImage } from './memoryCrash.js'
 export type {
   MemoryCrashState,

@@ -18,38 +18,63 @@ export function parseTimestamp(line: string): number | null {
 export const SNAPSHOT_TYPE = '@@aof/SNAPSHOT'
 
 /**
+ * Which adapter wrote a log. Recorded in the snapshot action's `meta.kind`, so an adapter can
+ * refuse a store written by the other one before it writes anything.
+ */
+export type AofKind = 'redux' | 'zustand'
+
+/**
  * The snapshot action: the whole (persisted) state as one record. `meta.version` records the
- * state's schema version so a later start can tell whether it must migrate.
+ * state's schema version so a later start can tell whether it must migrate; `meta.kind` names
+ * the adapter that wrote it (absent in logs written by 0.1 or by the core alone).
  */
 export interface SnapshotAction<S = unknown> {
   type: typeof SNAPSHOT_TYPE
   payload: S
-  meta: { version: number }
+  meta: { version: number; kind?: AofKind }
 }
 
-/** Builds the snapshot action for `state` at schema `version`. */
-export function snapshotAction<S>(state: S, version = 0): SnapshotAction<S> {
-  return { type: SNAPSHOT_TYPE, payload: state, meta: { version } }
+/** Builds the snapshot action for `state` at schema `version`, written by the adapter `kind`. */
+export function snapshotAction<S>(
+  state: S,
+  version = 0,
+  kind?: AofKind,
+): SnapshotAction<S> {
+  return {
+    type: SNAPSHOT_TYPE,
+    payload: state,
+    meta: kind === undefined ? { version } : { version, kind },
+  }
+}
+
+/** What {@link readSnapshot} found in a snapshot action. */
+export interface SnapshotInfo {
+  /** The state the snapshot carries. */
+  payload: unknown
+  /** `meta.version`, 0 when the record names none. */
+  version: number
+  /** `meta.kind` as written (any string, so an unknown writer can be named), null when absent. */
+  kind: string | null
 }
 
 /**
- * Returns the snapshot carried by `record` with its version (0 when the record names none),
- * or null when `record` is not a snapshot action.
+ * Returns the snapshot carried by `record` with its version (0 when the record names none) and
+ * the kind of log it belongs to, or null when `record` is not a snapshot action.
  */
-export function readSnapshot(
-  record: unknown,
-): { payload: unknown; version: number } | null {
+export function readSnapshot(record: unknown): SnapshotInfo | null {
   if (typeof record !== 'object' || record === null) return null
   const r = record as {
     type?: unknown
     payload?: unknown
-    meta?: { version?: unknown }
+    meta?: { version?: unknown; kind?: unknown } | null
   }
   if (r.type !== SNAPSHOT_TYPE) return null
-  const v = r.meta?.version
+  const meta = typeof r.meta === 'object' && r.meta !== null ? r.meta : {}
+  const v = meta.version
   return {
     payload: r.payload,
     version: typeof v === 'number' && Number.isInteger(v) ? v : 0,
+    kind: typeof meta.kind === 'string' ? meta.kind : null,
   }
 }
 
@@ -61,9 +86,14 @@ export interface Unserializable {
   reason: string
 }
 
+/**
+ * An object literal or `Object.create(null)`, from any realm (an iframe, a vm context, a worker's
+ * structured clone): its prototype is null or the end of its own chain (that realm's
+ * `Object.prototype`). A class instance has its class's prototype in between.
+ */
 const isPlainObject = (v: object): boolean => {
-  const proto = Object.getPrototypeOf(v) as unknown
-  return proto === Object.prototype || proto === null
+  const proto = Object.getPrototypeOf(v) as object | null
+  return proto === null || Object.getPrototypeOf(proto) === null
 }
 
 const describe = (v: unknown): string | null => {
@@ -118,10 +148,22 @@ export function findUnserializable(
      * @default false
      */
     allowUndefinedProperties?: boolean
+    /**
+     * Paths (in the notation of {@link Unserializable.path}, e.g. `meta.arg`) whose value is not
+     * examined, nor anything below it. Redux Toolkit's own check skips `meta.arg` and
+     * `meta.baseQueryMeta` of actions: values there are for middleware, not for reducers.
+     * @default []
+     */
+    ignoredPaths?: readonly string[]
   } = {},
 ): Unserializable | null {
   const ancestors = new Set<object>()
+  const ignored =
+    options.ignoredPaths && options.ignoredPaths.length > 0
+      ? new Set(options.ignoredPaths)
+      : null
   const walk = (v: unknown, path: string): Unserializable | null => {
+    if (ignored?.has(path)) return null
     const reason = describe(v)
     if (reason) return { path, reason }
     if (typeof v !== 'object' || v === null) return null

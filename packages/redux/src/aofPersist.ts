@@ -1,34 +1,67 @@
-import { AofError, openAof, snapshotAction } from '@aof-persist/core'
+import {
+  AofError,
+  findUnserializable,
+  openAof,
+  snapshotAction,
+} from '@aof-persist/core'
 import type { Aof } from '@aof-persist/core'
 import { isPlainObject } from 'redux'
 import type { Middleware, UnknownAction } from 'redux'
-import { REPLAY_REQUEST, REPLAY_TYPE, inflight } from './replay.js'
+import {
+  findApiSlices,
+  isApiAction,
+  isApiSliceState,
+  withoutKeys,
+} from './apiSlices.js'
+import type { LazySlices } from './lazySlices.js'
+import { checkOptions } from './options.js'
+import {
+  INJECT_TYPE,
+  REPLAY_REQUEST,
+  REPLAY_TYPE,
+  SLICE_TYPE,
+  reduction,
+} from './replay.js'
 import type { ReplayRequest } from './replay.js'
-import { findUnloggable } from './serializable.js'
 import type {
   AofPersistMiddleware,
   AofPersistOptions,
   NoDispatchExtension,
 } from './types.js'
 
-interface Entry {
-  readonly action: UnknownAction
-  reduced: boolean
-  appended: boolean
-}
+/**
+ * Paths of an action that the development check leaves alone, as Redux Toolkit's own
+ * serializability check does: what a thunk was called with and what a base query returned
+ * (`Request`/`Response` objects under RTK Query) are for middleware, not for reducers.
+ */
+const IGNORED_PATHS = ['meta.arg', 'meta.baseQueryMeta']
+
+/**
+ * Development checks run unless `NODE_ENV` is `'production'`. Read the way Redux Toolkit does
+ * it, guarded: in a browser page loaded without a bundler there is no `process` at all.
+ */
+const isDevelopment = (): boolean =>
+  !(
+    typeof process !== 'undefined' &&
+    typeof process.env === 'object' &&
+    process.env.NODE_ENV === 'production'
+  )
 
 /**
  * Creates the Redux middleware that persists a store as an append-only log of its actions.
  *
- * Opens (and locks) `options.dir` at once. When the middleware is applied, the store's state is
- * rebuilt from the log in one dispatch, so `createStore` / `configureStore` returns a store that
- * already holds it. From then on every plain action that reaches the reducers (and passes
- * `filter`) is appended after the reducers ran. Put it last among the middlewares
- * (`getDefaultMiddleware().concat(persist)`), so the actions it logs are the ones the reducers
- * see; the root reducer must be wrapped with {@link withAof}. One middleware per store.
+ * Opens (and locks) `options.dir` at once, or takes the open `options.log`. When the middleware
+ * is applied, the store's state is rebuilt from the log in one dispatch, so `createStore` /
+ * `configureStore` returns a store that already holds it; a new log starts with a base that
+ * records its version and that it is a Redux log. From then on every plain action that reaches
+ * the reducers (and passes `filter`) is appended after the reducers ran. Put it last among the
+ * middlewares (`getDefaultMiddleware().concat(persist)`), so the actions it logs are the ones
+ * the reducers see; the root reducer must be wrapped with {@link withAof}. One middleware per
+ * store.
  *
  * @throws {AofError} `AOF_LOCKED` and the core's load errors here; `AOF_SETUP`,
- * `AOF_MIGRATE_FAILED` and load errors when the store is created.
+ * `AOF_MIGRATE_FAILED`, `AOF_WRONG_KIND`, `AOF_CORRUPT` and `AOF_REPLAY_FAILED` (naming file
+ * and line) when the store is created, before anything is written.
  * @example
  * const persist = aofPersist({ dir: './state', fsync: 'everysec' })
  * const store = createStore(withAof(rootReducer), applyMiddleware(thunk, persist))
@@ -36,31 +69,60 @@ interface Entry {
 export function aofPersist<S = any>(
   options: AofPersistOptions<S>,
 ): AofPersistMiddleware<S> {
+  const { options: o, log: given } = checkOptions(options)
   const {
     filter,
     partialize,
     migrate,
     version = 0,
+    apiSlices = 'skip',
+    log: _log,
     ...coreOptions
-  } = checkOptions(options)
-  const persisted = (state: S): unknown =>
-    partialize ? partialize(state) : state
+  } = o
+  const onError = o.onError
+  const skipApi = apiSlices === 'skip'
+  const dev = isDevelopment()
+  /** Keys of RTK Query api slices, left out of the log under `apiSlices: 'skip'`. */
+  const apiPaths = new Set<string>()
+  let lazy: LazySlices | null = null
   let getState: (() => S) | null = null
-  const currentSnapshot = () => {
+  let dropped = 0
+  let applied = false
+
+  const persistedState = (): unknown => {
     if (!getState) {
       throw new AofError(
         'AOF_SETUP',
         'aofPersist(): the middleware is not applied to a store yet, so there is no state to snapshot.',
       )
     }
-    return snapshotAction(persisted(getState()), version)
+    let state: unknown = getState()
+    if (lazy) state = lazy.withHeld(state)
+    let persisted = partialize ? partialize(state as S) : state
+    if (skipApi) persisted = withoutKeys(persisted, apiPaths)
+    return persisted
   }
-  const aof: Aof<unknown> = openAof<unknown>({
-    ...coreOptions,
-    snapshot: currentSnapshot,
-  })
-  const dev = process.env.NODE_ENV !== 'production'
-  let applied = false
+  const currentSnapshot = () =>
+    snapshotAction(persistedState(), version, 'redux')
+
+  const log: Aof<unknown> =
+    given ??
+    openAof<unknown>({
+      ...(coreOptions as Omit<typeof coreOptions, 'dir'> & { dir: string }),
+      snapshot: currentSnapshot,
+    })
+
+  /** Reports an error of the adapter's own; a throwing onError surfaces outside dispatch. */
+  const report = (err: AofError) => {
+    if (!onError) return
+    try {
+      onError(err)
+    } catch (thrown) {
+      queueMicrotask(() => {
+        throw thrown
+      })
+    }
+  }
 
   const apply: Middleware<NoDispatchExtension, S> = (api) => {
     if (applied) {
@@ -72,151 +134,178 @@ export function aofPersist<S = any>(
     applied = true
     return (next) => {
       replay(next, api.getState)
-      getState = api.getState
-      return logging(aof, next, filter, dev)
+      return logging(next, api.getState)
     }
   }
   return Object.assign(apply, {
-    flush: () => aof.flush(),
-    rewrite: async () => aof.rewrite(currentSnapshot()),
-    close: () => aof.close(),
-    stats: () => aof.stats(),
+    flush: () => log.flush(),
+    durable: () => log.durable(),
+    rewrite: async () => log.rewrite(currentSnapshot()),
+    snapshot: currentSnapshot,
+    close: () => log.close(),
+    stats: () => ({ ...log.stats(), droppedAfterClose: dropped }),
   })
 
   /**
-   * Rebuilds the store's state through `next`, the dispatch below this middleware. Any failure
-   * releases the directory (closing writes nothing when nothing was appended), so the files
-   * are as they were and the app may open them again.
+   * Rebuilds the store's state through `next`, the dispatch below this middleware, and writes
+   * the first base of a new log or the migrated state. Any failure releases a directory this
+   * middleware opened (closing writes nothing when nothing was appended), so the files are as
+   * they were and the app may open them again; a log the app gave stays open.
    */
-  function replay(
-    next: (action: unknown) => unknown,
-    storeState: () => S,
-  ): void {
+  function replay(next: (action: unknown) => unknown, storeState: () => S) {
     const request: ReplayRequest = {
-      records: aof.records(),
+      records: log.records(),
+      dir: log.dir,
       version,
       migrate,
-      dir: aof.dir,
       done: false,
       count: 0,
       storedVersion: 0,
       migrated: false,
+      lazy: null,
     }
     try {
       next({ type: REPLAY_TYPE, [REPLAY_REQUEST]: request })
       if (!request.done) {
         throw new AofError(
           'AOF_SETUP',
-          `aofPersist(): the root reducer is not wrapped with withAof(...), so the log in ${aof.dir} cannot be replayed into the store. Create the store with createStore(withAof(rootReducer), ...) or configureStore({ reducer: withAof(rootReducer) }). If it is wrapped, a middleware after aofPersist swallowed the replay: put aofPersist last (getDefaultMiddleware().concat(persist)).`,
+          `aofPersist(): the root reducer is not wrapped with withAof(...), so the log in ${log.dir} cannot be replayed into the store. Create the store with createStore(withAof(rootReducer), ...) or configureStore({ reducer: withAof(rootReducer) }). If it is wrapped, a middleware after aofPersist swallowed the replay: put aofPersist last (getDefaultMiddleware().concat(persist)).`,
         )
       }
-      if (request.migrated) {
-        // Durable before the store is handed out: a crash before this returns leaves the old
-        // log, which is migrated again at the next start; after it, the migrated base.
-        aof.rewriteSync(snapshotAction(persisted(storeState()), version))
-      } else if (request.count === 0 && version !== 0) {
-        // The first record of an empty log carries the state, so the log is self-contained
-        // and records its version.
-        aof.append(snapshotAction(persisted(storeState()), version))
+      lazy = request.lazy
+      getState = storeState
+      if (skipApi) findApiSlices(storeState(), apiPaths)
+      if (request.migrated || request.count === 0) {
+        // Durable before the store is handed out. Migrated: a crash before this returns leaves
+        // the old log, which is migrated again at the next start. New: the log starts with a
+        // base that says what it is (a Redux log of this version), like a rewrite's.
+        log.rewriteSync(currentSnapshot())
       }
     } catch (err) {
-      aof.closeSync()
+      getState = null
+      lazy = null
+      if (!given) log.closeSync()
       throw err
+    }
+    if (lazy) {
+      lazy.created = true
+      const slices = lazy
+      slices.onInject = (key) => {
+        // The slice gets the state the log holds for it now, not at the next action.
+        next({ type: INJECT_TYPE, payload: key })
+        const state = storeState() as Record<string, unknown>
+        if (skipApi && isApiSliceState(key, state[key])) apiPaths.add(key)
+        // partialize decides once, here, whether the slice is persisted at all.
+        if (partialize) {
+          const kept = partialize(state as S) as unknown
+          if (!isPlainObject(kept) || !(key in (kept as object)))
+            slices.late.delete(key)
+        }
+      }
+    }
+  }
+
+  /**
+   * The dispatch function of the middleware: appends every plain action (that `filter` keeps)
+   * once the reducers ran for it, in the order the reducers ran.
+   */
+  function logging(
+    next: (action: unknown) => unknown,
+    storeState: () => S,
+  ): (action: unknown) => unknown {
+    // Actions below this middleware's call to next(), not logged yet: more than one when a
+    // subscriber dispatches while the reducers' result is being announced. An entry becomes
+    // null once logged.
+    const stack: (UnknownAction | null)[] = []
+    // A dispatch that arrives while another is in flight comes from a subscriber (this
+    // middleware being last), after the reducers ran for the outer action: log the outer one
+    // first, so the log keeps the order in which the reducers saw the actions. (Only the
+    // innermost can be waiting: an outer one was logged when the inner one arrived.)
+    const appendOuter = () => {
+      const top = stack.length - 1
+      const outer = stack[top]
+      if (outer != null && reduction.last === outer) {
+        log.append(outer)
+        stack[top] = null
+      }
+    }
+    /** Logs the state of slices injected after creation that changed since last logged. */
+    const appendLateSlices = (late: LazySlices) => {
+      const state = storeState() as Record<string, unknown>
+      for (const key of late.late) {
+        if (skipApi && apiPaths.has(key)) continue
+        const value = state[key]
+        if (value === undefined || value === late.logged.get(key)) continue
+        log.append({ type: SLICE_TYPE, payload: { [key]: value } })
+        late.logged.set(key, value)
+      }
+    }
+    return (action) => {
+      if (!isPlain(action)) return next(action) // thunks, promises: never logged
+      const a = action as UnknownAction
+      const type = a.type
+      if (
+        type === REPLAY_TYPE ||
+        type === INJECT_TYPE ||
+        (apiPaths.size !== 0 &&
+          skipApi &&
+          typeof type === 'string' &&
+          isApiAction(type, apiPaths)) ||
+        (filter !== undefined && !filter(a))
+      ) {
+        if (stack.length !== 0) appendOuter()
+        return next(action)
+      }
+      if (log.status === 'closed') {
+        // Library timers (RTK Query's cleanup, a debounced save) dispatch after an app's
+        // shutdown code ran. Throwing here would crash where nothing can catch it; the state
+        // moves on in memory, the files do not.
+        dropped++
+        report(
+          new AofError(
+            'AOF_CLOSED',
+            `Action "${String(type)}" reached the reducers but was not logged: the log in ${log.dir} is closed (persist.close() was called), so this change will not be there after a restart. ${dropped} action(s) dropped so far (stats().droppedAfterClose).`,
+          ),
+        )
+        return next(action)
+      }
+      if (dev) {
+        const found = findUnserializable(a, {
+          allowUndefinedProperties: true,
+          ignoredPaths: IGNORED_PATHS,
+        })
+        if (found) {
+          throw new AofError(
+            'AOF_NOT_SERIALIZABLE',
+            `Cannot log action "${String(type)}": ${found.reason} at ${found.path || 'the root'} would not survive JSON, so replaying the log would not rebuild this state. Nothing was reduced or written. Dispatch plain JSON values (e.g. a Date as an ISO string, a Map as an object), or leave the action out of the log with filter.`,
+          )
+        }
+      }
+      const depth = stack.length
+      if (depth !== 0) appendOuter()
+      stack.push(a)
+      reduction.last = null
+      let result: unknown
+      try {
+        result = next(action)
+      } catch (err) {
+        // The reducers ran and a subscriber threw: the state changed, so the action is logged.
+        if (stack[depth] === a && reduction.last === a) log.append(a)
+        stack.length = depth
+        throw err
+      }
+      const waiting = stack[depth] === a
+      stack.length = depth
+      if (waiting) log.append(a)
+      if (lazy !== null && lazy.late.size !== 0) appendLateSlices(lazy)
+      return result
     }
   }
 }
 
-/**
- * The dispatch function of the middleware: appends every plain action (that `filter` keeps)
- * once the reducers ran for it, in the order the reducers ran.
- */
-function logging(
-  aof: Aof<unknown>,
-  next: (action: unknown) => unknown,
-  filter: ((action: UnknownAction) => boolean) | undefined,
-  dev: boolean,
-): (action: unknown) => unknown {
-  // Actions below this middleware's call to next(): more than one when a subscriber dispatches
-  // while the reducers' result is being announced.
-  const stack: Entry[] = []
-  const append = (entry: Entry) => {
-    aof.append(entry.action)
-    entry.appended = true
-  }
-  // A dispatch that arrives while another is in flight comes from a subscriber (this middleware
-  // being last), after the reducers ran for the outer action: log the outer one first, so the
-  // log keeps the order in which the reducers saw the actions.
-  const appendReduced = () => {
-    for (const entry of stack)
-      if (entry.reduced && !entry.appended) append(entry)
-  }
-  return (action) => {
-    if (!isPlainObject(action)) return next(action) // thunks, promises: never logged
-    const a = action as UnknownAction
-    if (a.type === REPLAY_TYPE || (filter && !filter(a))) {
-      if (stack.length !== 0) appendReduced()
-      return next(action)
-    }
-    if (aof.status === 'closed') {
-      // Reducing without logging would let the state run ahead of the files.
-      throw new AofError(
-        'AOF_CLOSED',
-        `Cannot dispatch "${String(a.type)}": the log in ${aof.dir} is closed (persist.close() was called), so the action could not be persisted. Nothing was reduced.`,
-      )
-    }
-    if (dev) {
-      const found = findUnloggable(a)
-      if (found) {
-        throw new AofError(
-          'AOF_NOT_SERIALIZABLE',
-          `Cannot log action "${String(a.type)}": ${found.reason} at ${found.path} would not survive JSON, so replaying the log would not rebuild this state. Nothing was reduced or written. Dispatch plain JSON values (e.g. a Date as an ISO string, a Map as an object), or leave the action out of the log with filter.`,
-        )
-      }
-    }
-    if (stack.length !== 0) appendReduced()
-    const entry: Entry = { action: a, reduced: false, appended: false }
-    const outer = inflight.get(a)
-    inflight.set(a, entry)
-    stack.push(entry)
-    let result: unknown
-    try {
-      result = next(action)
-    } catch (err) {
-      // The reducers ran and a subscriber threw: the state changed, so the action is logged.
-      if (entry.reduced && !entry.appended) append(entry)
-      throw err
-    } finally {
-      stack.pop()
-      if (outer) inflight.set(a, outer)
-      else inflight.delete(a)
-    }
-    if (!entry.appended) append(entry)
-    return result
-  }
-}
-
-/** Misuse is a TypeError naming the option; the core checks its own options. */
-function checkOptions<S>(options: AofPersistOptions<S>): AofPersistOptions<S> {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(
-      'aofPersist(options): options must be an object with at least { dir }',
-    )
-  }
-  for (const name of ['filter', 'partialize', 'migrate'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') {
-      throw new TypeError(
-        `aofPersist(): option "${name}" must be a function, got ${typeof options[name]}`,
-      )
-    }
-  }
-  const { version } = options
-  if (
-    version !== undefined &&
-    !(Number.isSafeInteger(version) && version >= 0)
-  ) {
-    throw new TypeError(
-      `aofPersist(): option "version" must be a non-negative integer, got ${String(version)}`,
-    )
-  }
-  return options
+/** A plain object action (from any realm): the only kind that is logged. */
+function isPlain(action: unknown): boolean {
+  if (typeof action !== 'object' || action === null) return false
+  const proto = Object.getPrototypeOf(action) as unknown
+  return proto === Object.prototype || proto === null || isPlainObject(action)
 }

@@ -1,5 +1,5 @@
-import { SNAPSHOT_TYPE, readSnapshot } from '@aof-persist/core'
-import { combineReducers } from 'redux'
+import { SNAPSHOT_TYPE, migrateState, readSnapshot } from '@aof-persist/core'
+import { combineReducers, isPlainObject } from 'redux'
 import type {
   Action,
   ActionFromReducersMapObject,
@@ -7,14 +7,16 @@ import type {
   Reducer,
   StateFromReducersMapObject,
 } from 'redux'
+import { isInjectable, lazySlicesOf } from './lazySlices.js'
+import type { LazySlices } from './lazySlices.js'
 import {
   INIT_TYPE,
   REPLAY_REQUEST,
   REPLAY_TYPE,
   fold,
-  inflight,
+  holdUnknownKeys,
   mergeSnapshot,
-  migrateState,
+  reduction,
 } from './replay.js'
 import type { ReplayRequest } from './replay.js'
 
@@ -72,58 +74,85 @@ export function withAof<R extends Reducer<any, any, any>>(reducer: R): R
 export function withAof<M>(reducers: M): CombinedReducer<M>
 export function withAof(reducer: unknown): AnyReducer {
   const inner = innerReducer(reducer, 'withAof')
+  const lazy = isInjectable(inner) ? lazySlicesOf(inner) : null
+  // The reducers' own initial state, for snapshots dispatched by hand. Not cached for a
+  // combineSlices root: injected slices add keys to it.
   let initial: { state: unknown } | null = null
-  // The reducers' own initial state, for snapshots outside a replay (dispatched by hand).
   const initialState = (): unknown =>
-    (initial ??= { state: inner(undefined, { type: INIT_TYPE }) }).state
+    lazy
+      ? inner(undefined, { type: INIT_TYPE })
+      : (initial ??= { state: inner(undefined, { type: INIT_TYPE }) }).state
 
   const wrapped = (state: unknown, action: Action): unknown => {
+    // A slice injected since the last action gets the state the log holds for it.
+    if (lazy !== null && lazy.arrived.size !== 0) state = lazy.handOver(state)
     if (action.type === REPLAY_TYPE) {
       const request = (action as { [REPLAY_REQUEST]?: ReplayRequest })[
         REPLAY_REQUEST
       ]
-      if (request) return replay(inner, state, request)
+      if (request) return replay(inner, lazy, state, request)
     } else if (action.type === SNAPSHOT_TYPE) {
       const next = mergeSnapshot(initialState(), readSnapshot(action)?.payload)
-      markReduced(action)
+      reduction.last = action
       return next
     }
     const next: unknown = inner(state, action)
-    markReduced(action)
+    reduction.last = action
     return next
   }
   Object.defineProperty(wrapped, WRAPPED, { value: inner })
   return wrapped
 }
 
-function markReduced(action: Action): void {
-  if (inflight.size === 0) return
-  const entry = inflight.get(action)
-  if (entry) entry.reduced = true
-}
-
 /**
  * Rebuilds the state from the request's records in this one reducer call, so subscribers hear
  * of it once and no middleware sees the logged actions again. Starts from the store's current
  * (initial or preloaded) state; a snapshot record replaces it with that state merged with the
- * snapshot's payload.
+ * snapshot's payload. A log of another version goes through the core's migration guard.
  */
 function replay(
   inner: AnyReducer,
+  lazy: LazySlices | null,
   state: unknown,
   request: ReplayRequest,
 ): unknown {
-  const start =
-    state === undefined ? inner(undefined, { type: INIT_TYPE }) : state
-  const rebuilt = fold(inner, start, request.records, () => start)
+  const initial: unknown = inner(undefined, { type: INIT_TYPE })
+  const start = state === undefined ? initial : state
+  lazy?.reset()
+  const held = lazy
+    ? {
+        slices: lazy,
+        produced: new Set(
+          isPlainObject(initial) ? Object.keys(initial as object) : [],
+        ),
+      }
+    : null
+  const rebuilt = fold(request.records, start, {
+    reduce: inner,
+    base: () => start,
+    lazy: held,
+    dir: request.dir,
+  })
   request.count = rebuilt.count
   request.storedVersion = rebuilt.version
   let next = rebuilt.state
-  // An empty log has nothing to migrate: the middleware records the version in it instead.
+  // An empty log has nothing to migrate: the middleware writes its first base instead.
   if (rebuilt.count > 0 && rebuilt.version !== request.version) {
-    next = migrateState(request, next)
+    // migrate sees everything the log holds, the slices not injected yet included.
+    const full = lazy ? lazy.withHeld(next) : next
+    lazy?.held.clear()
+    next = migrateState({
+      migrate: request.migrate,
+      state: full,
+      storedVersion: rebuilt.version,
+      version: request.version,
+      dir: request.dir,
+      caller: 'aofPersist()',
+    })
+    if (held) next = holdUnknownKeys(next, held)
     request.migrated = true
   }
+  request.lazy = lazy
   request.done = true
   return next
 }

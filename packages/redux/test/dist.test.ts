@@ -36,3 +36,24 @@ describe('the built package', () => {
     expect(JSON.parse(node('smoke.cjs', dir))).toEqual({ state: 2 })
   })
 })
+
+describe('the built ESM in a page without process (a browser loading plain ES modules)', () => {
+  it('loads, creates a store on a given log, logs and restores', () => {
+    const dir = tempDir()
+    const run = () =>
+      JSON.parse(
+        execFileSync(
+          process.execPath,
+          [
+            '--experimental-vm-modules',
+            '--no-warnings',
+            fixture('noProcess.mjs'),
+            dir,
+          ],
+          { encoding: 'utf8' },
+        ),
+      ) as unknown
+    expect(run()).toEqual({ hasProcess: false, state: 2, appended: 2 })
+    expect(run()).toEqual({ hasProcess: false, state: 4, appended: 2 })
+  })
+})

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import {
   mkdtempSync,
   readdirSync,
@@ -7,7 +8,8 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openAof } from '@aof-persist/core'
+import { locatedRecords, openAof, readAofEntries } from '@aof-persist/core'
+import type { AofRecords } from '@aof-persist/core'
 import { afterEach } from 'vitest'
 
 const dirs: string[] = []
@@ -45,8 +47,8 @@ export function textOf(dir: string): string {
     .join('\n')
 }
 
-/** The records of a closed store directory, read through the core's public API. */
-export function recordsOf(dir: string): unknown[] {
+/** Every record of a closed store directory, the base first, read through the core's API. */
+export function allRecordsOf(dir: string): unknown[] {
   const aof = openAof({ dir, autoRewritePercentage: 0 })
   try {
     return [...aof.records()]
@@ -55,9 +57,40 @@ export function recordsOf(dir: string): unknown[] {
   }
 }
 
-/** The `type` of every record of a closed store directory. */
+/**
+ * The records on disk, read without the lock (the store may be open), able to say where each
+ * lies: what \`aof check\` hands to \`checkRecords\`.
+ */
+export function onDisk(dir: string): AofRecords<unknown> {
+  return locatedRecords(readAofEntries({ dir }), dir)
+}
+
+/** The records of a closed store directory after its base (what was logged since the last rewrite). */
+export function recordsOf(dir: string): unknown[] {
+  const all = allRecordsOf(dir)
+  const first = all[0] as { type?: unknown } | undefined
+  return first?.type === '@@aof/SNAPSHOT' ? all.slice(1) : all
+}
+
+/** The `type` of every record of a closed store directory after its base. */
 export function typesOf(dir: string): string[] {
   return recordsOf(dir).map((r) => (r as { type: string }).type)
+}
+
+/**
+ * A SHA-256 over every file of `dir` but the lock (names and bytes), to show that a refused start
+ * changed nothing.
+ */
+export function hashDir(dir: string): string {
+  const hash = createHash('sha256')
+  for (const name of readdirSync(dir).sort()) {
+    if (name === 'aof.lock') continue
+    hash
+      .update(name)
+      .update('\0')
+      .update(readFileSync(join(dir, name)))
+  }
+  return hash.digest('hex')
 }
 
 export * from './fixtures/app.js'

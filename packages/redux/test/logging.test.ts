@@ -1,13 +1,15 @@
 import { aofPersist, withAof } from '@aof-persist/redux'
-import type { AofPersistOptions } from '@aof-persist/redux'
+import type { AofPersistDirOptions } from '@aof-persist/redux'
 import { configureStore } from '@reduxjs/toolkit'
 import { applyMiddleware, legacy_createStore as createStore } from 'redux'
 import { thunk } from 'redux-thunk'
+import type { AofError } from '@aof-persist/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   added,
   cleared,
   exploded,
+  filesOf,
   filterSet,
   recordsOf,
   selected,
@@ -19,9 +21,10 @@ import {
 } from './helpers.js'
 import type { RootState, Todo } from './helpers.js'
 
-type Options = AofPersistOptions<RootState>
-
-function open(dir: string, options: Partial<Options> = {}) {
+function open(
+  dir: string,
+  options: Partial<AofPersistDirOptions<RootState>> = {},
+) {
   const persist = aofPersist<RootState>({ dir, ...options })
   const store = createStore(withAof(slices), applyMiddleware(thunk, persist))
   return { store, persist }
@@ -103,20 +106,46 @@ describe('what is logged', () => {
     await again.persist.close()
   })
 
-  it('throws AOF_CLOSED for a logged action after close(), reducing nothing', async () => {
+  it('after close() reduces every action, logs none, and reports the dropped ones to onError and stats()', async () => {
     const dir = tempDir()
+    const errors: AofError[] = []
     const { store, persist } = open(dir, {
       filter: (a) => a.type !== 'ui/selected',
+      onError: (err) => errors.push(err),
     })
+    store.dispatch(added('before'))
     await persist.close()
-    const before = store.getState()
-    expect(() => store.dispatch(added('late'))).toThrow(
-      expect.objectContaining({ code: 'AOF_CLOSED' }),
-    )
-    expect(store.getState()).toBe(before)
-    // An action the log would not keep anyway still reaches the reducers.
+    const files = filesOf(dir)
+    // A library timer dispatching after the app's shutdown code: no throw.
+    expect(() => store.dispatch(added('late'))).not.toThrow()
+    expect(store.getState().todos.items.map((t) => t.text)).toEqual([
+      'before',
+      'late',
+    ])
+    // An action the log would not keep anyway is not reported.
     store.dispatch(selected(3))
     expect(store.getState().ui.selected).toBe(3)
+    store.dispatch(toggled(1))
+    expect(errors.map((e) => e.code)).toEqual(['AOF_CLOSED', 'AOF_CLOSED'])
+    expect(errors[0]!.message).toMatch(/"todos\/added".*not logged/)
+    expect(persist.stats().droppedAfterClose).toBe(2)
+    expect(filesOf(dir)).toEqual(files)
+    expect(typesOf(dir)).toEqual(['todos/added'])
+  })
+
+  it('after close() a throwing onError surfaces outside dispatch, which still returns', async () => {
+    const dir = tempDir()
+    const { store, persist } = open(dir, {
+      onError: () => {
+        throw new Error('onError failed')
+      },
+    })
+    await persist.close()
+    const uncaught = new Promise<unknown>((resolve) =>
+      process.once('uncaughtException', resolve),
+    )
+    expect(store.dispatch(added('late'))).toEqual(added('late'))
+    expect(await uncaught).toMatchObject({ message: 'onError failed' })
   })
 })
 
@@ -142,7 +171,7 @@ describe('partialize', () => {
 
   it('with filter keeps UI-only state out of the files entirely', async () => {
     const dir = tempDir()
-    const options: Partial<Options> = {
+    const options: Partial<AofPersistDirOptions<RootState>> = {
       filter: (a) => !a.type.startsWith('ui/'),
       partialize: (s) => ({ todos: s.todos }),
     }

@@ -1,6 +1,6 @@
 import { isAofError } from '@aof-persist/core'
 import { aofPersist, replayLog, withAof } from '@aof-persist/redux'
-import type { AofPersistOptions } from '@aof-persist/redux'
+import type { AofPersistDirOptions } from '@aof-persist/redux'
 import { configureStore, createListenerMiddleware } from '@reduxjs/toolkit'
 import {
   applyMiddleware,
@@ -24,7 +24,7 @@ import type { RootState } from './helpers.js'
 
 function rtkStore(
   dir: string,
-  extra: Partial<AofPersistOptions<RootState>> = {},
+  extra: Partial<AofPersistDirOptions<RootState>> = {},
 ) {
   const persist = aofPersist<RootState>({ ...extra, dir })
   const store = configureStore({
@@ -261,7 +261,9 @@ describe('replayLog', () => {
     expect(() => replayLog([{ type: 'inc' }, 42], counter)).toThrow(
       expect.objectContaining({
         code: 'AOF_CORRUPT',
-        message: expect.stringMatching(/Record 2/),
+        message: expect.stringMatching(
+          /^Record 2 of the log: it is not a Redux action/,
+        ),
       }),
     )
   })

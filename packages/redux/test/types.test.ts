@@ -3,6 +3,7 @@ import { aofPersist, replayLog, withAof } from '@aof-persist/redux'
 import type {
   AofPersistMiddleware,
   AofPersistOptions,
+  AofPersistStats,
 } from '@aof-persist/redux'
 import {
   combineReducers,
@@ -105,7 +106,8 @@ describe('types', () => {
     >()
     expectTypeOf<
       AofPersistMiddleware['stats']
-    >().returns.toEqualTypeOf<AofStats>()
+    >().returns.toEqualTypeOf<AofPersistStats>()
+    expectTypeOf<AofPersistStats>().toExtend<AofStats>()
     expectTypeOf<AofPersistMiddleware['flush']>().returns.toEqualTypeOf<void>()
     // @ts-expect-error version is a number
     expectTypeOf<AofPersistOptions>().toExtend<{ version: string }>()

@@ -1,6 +1,16 @@
-import { AofError, openAof, snapshotAction } from '@aof-persist/core'
+import {
+  AofError,
+  findUnserializable,
+  migrateState,
+  openAof,
+  snapshotAction,
+} from '@aof-persist/core'
+import type { Aof } from '@aof-persist/core'
 import type { StateCreator, StoreApi } from 'zustand/vanilla'
+import { encodeValue, reviveValue } from './codec.js'
 import { diff } from './diff.js'
+import { checkOptions } from './options.js'
+import type { Patch } from './patches.js'
 import { replay } from './replayLog.js'
 import type { AofMiddleware, AofStoreApi, ZustandAofOptions } from './types.js'
 
@@ -10,18 +20,32 @@ type AnySet = (...args: unknown[]) => unknown
 const isObject = (v: unknown): v is AnyState =>
   typeof v === 'object' && v !== null
 
+/**
+ * Development checks run unless `NODE_ENV` is `'production'`, read as Redux Toolkit reads it:
+ * guarded, since a browser page loaded without a bundler has no `process`.
+ */
+const isDevelopment = (): boolean =>
+  !(
+    typeof process !== 'undefined' &&
+    typeof process.env === 'object' &&
+    process.env.NODE_ENV === 'production'
+  )
+
 const withoutFunctions = (state: unknown): unknown => {
   if (!isObject(state) || Array.isArray(state)) return state
   const out: AnyState = {}
   for (const key of Object.keys(state)) {
     const v = state[key]
-    if (typeof v !== 'function')
+    if (typeof v === 'function') continue
+    // "__proto__" is a key of the state, not the copy's prototype.
+    if (key === '__proto__')
       Object.defineProperty(out, key, {
         value: v,
         enumerable: true,
         writable: true,
         configurable: true,
       })
+    else out[key] = v
   }
   return out
 }
@@ -45,60 +69,20 @@ const nameOf = (action: unknown): string =>
       ? action.type
       : 'setState'
 
-function checkOptions(o: ZustandAofOptions<unknown, unknown>): void {
-  if (!isObject(o))
-    throw new TypeError(
-      'aof-persist: aof(initializer, options) needs an options object with "dir"',
-    )
-  for (const name of ['partialize', 'merge', 'migrate'] as const) {
-    if (o[name] !== undefined && typeof o[name] !== 'function') {
-      throw new TypeError(
-        `aof-persist: option "${name}" must be a function, got ${typeof o[name]}`,
-      )
-    }
-  }
-  if (o.version !== undefined && !Number.isInteger(o.version)) {
-    throw new TypeError(
-      `aof-persist: option "version" must be an integer, got ${String(o.version)}`,
-    )
-  }
-}
-
-/** Runs `migrate`, turning a missing, throwing or asynchronous one into `AOF_MIGRATE_FAILED`. */
-function migrateState(
-  o: ZustandAofOptions<unknown, unknown>,
-  dir: string,
-  state: unknown,
-  stored: number,
-  version: number,
-): unknown {
-  const untouched = 'The files were not changed.'
-  if (!o.migrate) {
-    throw new AofError(
-      'AOF_MIGRATE_FAILED',
-      `The log in ${dir} holds state of version ${stored} but the store expects version ${version}, and aof() has no migrate option. Pass migrate(state, storedVersion) to turn version ${stored} into ${version}, or set version: ${stored}. ${untouched}`,
-    )
-  }
-  let migrated: unknown
-  try {
-    migrated = o.migrate(state, stored)
-  } catch (cause) {
-    throw new AofError(
-      'AOF_MIGRATE_FAILED',
-      `migrate(state, ${stored}) threw while migrating the log in ${dir} to version ${version}: ${(cause as Error | undefined)?.message ?? String(cause)}. ${untouched} Fix migrate and start again.`,
-      { cause },
-    )
-  }
-  if (
-    migrated === undefined ||
-    typeof (migrated as PromiseLike<unknown> | null)?.then === 'function'
-  ) {
-    throw new AofError(
-      'AOF_MIGRATE_FAILED',
-      `migrate(state, ${stored}) returned ${migrated === undefined ? 'undefined' : 'a promise'} for the log in ${dir}; it must return the migrated state synchronously. ${untouched}`,
-    )
-  }
-  return migrated
+/** `todos[3].done` for a patch path, in the notation of `findUnserializable`. */
+function pathText(path: readonly (string | number)[], inner: string): string {
+  let out = ''
+  for (const key of path)
+    out +=
+      typeof key === 'number'
+        ? `[${key}]`
+        : /^[A-Za-z_$][\w$]*$/.test(key)
+          ? out
+            ? `.${key}`
+            : key
+          : `[${JSON.stringify(key)}]`
+  if (!inner) return out || 'the root'
+  return inner.startsWith('[') || !out ? out + inner : `${out}.${inner}`
 }
 
 const aofImpl =
@@ -111,69 +95,170 @@ const aofImpl =
     get: () => unknown,
     api: StoreApi<unknown> & { aof?: AofStoreApi },
   ): unknown => {
-    checkOptions(options)
-    const partialize = options.partialize ?? withoutFunctions
+    const given = checkOptions(options)
+    // With the default partialize the log follows the state itself, its top-level functions
+    // left out by diff and by snapshots: no copy of the state per set.
+    const ownPartialize = options.partialize === undefined
+    const partialize = options.partialize ?? ((state: unknown) => state)
+    /** The persisted state as JSON would hold it: without top-level functions by default. */
+    const view = (p: unknown): unknown =>
+      ownPartialize ? withoutFunctions(p) : p
     const merge = options.merge ?? shallowMerge
     const version = options.version ?? 0
+    const { replacer, reviver, onError } = options
+    // Without a replacer, a value JSON cannot hold would be changed silently on disk: refuse
+    // it in development. With one, the app decides what its values become.
+    const checkValues = !replacer && isDevelopment()
 
     // The persisted state exactly as the log replays it: the base of the next diff and the
     // snapshot of every rewrite. It is what was logged, not the store's current state, so a
     // rewrite never includes a change whose record will follow it (an `add` applied twice).
     let persisted: unknown
     let ready = false
+    let dropped = 0
 
-    const log = openAof<unknown>({
-      dir: options.dir,
-      fileName: options.fileName,
-      fsync: options.fsync,
-      autoRewritePercentage: options.autoRewritePercentage,
-      autoRewriteMinSize: options.autoRewriteMinSize,
-      loadTruncated: options.loadTruncated,
-      timestamps: options.timestamps,
-      onError: options.onError,
-      // Called by the core right after a new incr file starts, never inside one of our appends.
-      snapshot: () => snapshotAction(persisted, version),
-    })
+    const encode = (key: string, value: unknown): unknown =>
+      replacer ? encodeValue(key, value, replacer) : value
+    const currentSnapshot = () =>
+      snapshotAction(encode('', view(persisted)), version, 'zustand')
+
+    const log: Aof<unknown> =
+      given ??
+      openAof<unknown>({
+        dir: options.dir!,
+        fileName: options.fileName,
+        fsync: options.fsync,
+        autoRewritePercentage: options.autoRewritePercentage,
+        autoRewriteMinSize: options.autoRewriteMinSize,
+        loadTruncated: options.loadTruncated,
+        timestamps: options.timestamps,
+        onError,
+        // Called by the core right after a new incr file starts, never inside one of our appends.
+        snapshot: currentSnapshot,
+      })
+
+    const report = (err: AofError) => {
+      if (!onError) return
+      try {
+        onError(err)
+      } catch (thrown) {
+        queueMicrotask(() => {
+          throw thrown
+        })
+      }
+    }
+
+    /** The first value in `patches` that JSON would not give back, as an error; or null. */
+    const unserializable = (
+      patches: readonly Patch[],
+      type: string,
+    ): AofError | null => {
+      for (const patch of patches) {
+        if (!('value' in patch)) continue
+        const found = findUnserializable(patch.value, {
+          allowUndefinedProperties: true,
+        })
+        if (found)
+          return notSerializable(
+            type,
+            pathText(patch.path, found.path),
+            found.reason,
+          )
+      }
+      return null
+    }
 
     /**
      * Logs the difference between the last logged state and the store's state. Runs after the
      * inner `set` returned (its listeners included), so a change made by a nested `set` inside a
      * listener is logged under the nested name. If the append throws, `persisted` stays: the
-     * next successful record carries the change.
+     * next successful record carries the change. `undo` puts the previous state back when the
+     * change is refused.
      */
-    const record = (action: unknown): void => {
+    const record = (action: unknown, undo: (() => void) | null): void => {
       if (!ready) return
       const next = partialize(api.getState())
-      const patches = diff(persisted, next)
-      if (patches.length > 0) log.append({ type: nameOf(action), patches })
+      const patches = diff(persisted, next, ownPartialize)
+      if (patches.length === 0) {
+        persisted = next
+        return
+      }
+      const type = nameOf(action)
+      if (log.status === 'closed') {
+        // Timers and listeners set state after an app's shutdown code ran: throwing here would
+        // crash where nothing can catch it. The state moves on in memory, the files do not.
+        dropped++
+        persisted = next
+        report(
+          new AofError(
+            'AOF_CLOSED',
+            `The set "${type}" changed the state but was not logged: the log in ${log.dir} is closed (store.aof.close() was called), so this change will not be there after a restart. ${dropped} set(s) dropped so far (stats().droppedAfterClose).`,
+          ),
+        )
+        return
+      }
+      if (checkValues) {
+        const refused = unserializable(patches, type)
+        if (refused) {
+          undo?.()
+          throw refused
+        }
+      }
+      log.append({
+        type,
+        patches: replacer
+          ? patches.map((p) =>
+              'value' in p
+                ? { ...p, value: encode(String(p.path.at(-1) ?? ''), p.value) }
+                : p,
+            )
+          : patches,
+      })
       persisted = next
     }
 
     const savedSetState = api.setState as AnySet
-    api.setState = ((...args: unknown[]) => {
-      const result = savedSetState(...args)
-      record(args[2])
+    // Plain functions forwarding `arguments`: whatever inner middlewares add after the name
+    // passes through, with no array allocated per set.
+    api.setState = function (this: unknown) {
+      // eslint-disable-next-line prefer-rest-params
+      const args = arguments as unknown as unknown[]
+      const before = checkValues ? api.getState() : undefined
+      const result = savedSetState.apply(this, args)
+      record(args[2], checkValues ? () => savedSetState(before, true) : null)
       return result
-    }) as typeof api.setState
-    const loggedSet: AnySet = (...args) => {
-      const result = set(...args)
-      record(args[2])
+    } as typeof api.setState
+    const loggedSet = function (this: unknown) {
+      // eslint-disable-next-line prefer-rest-params
+      const args = arguments as unknown as unknown[]
+      const before = checkValues ? api.getState() : undefined
+      const result = set.apply(this, args)
+      record(args[2], checkValues ? () => set(before, true) : null)
       return result
-    }
+    } as AnySet
     api.aof = {
       // A change that reached the store without going through this middleware's set (an outer
       // middleware calling the original setState) is logged here at the latest.
       flush: () => {
-        record(undefined)
+        record(undefined, null)
         log.flush()
       },
-      rewrite: async () => {
-        record(undefined)
-        await log.rewrite(snapshotAction(persisted, version))
+      durable: () => {
+        try {
+          record(undefined, null)
+        } catch (err) {
+          return Promise.reject(err)
+        }
+        return log.durable()
       },
-      stats: () => log.stats(),
+      rewrite: async () => {
+        record(undefined, null)
+        await log.rewrite(currentSnapshot())
+      },
+      snapshot: currentSnapshot,
+      stats: () => ({ ...log.stats(), droppedAfterClose: dropped }),
       close: async () => {
-        if (log.status === 'open') record(undefined)
+        if (log.status === 'open') record(undefined, null)
         await log.close()
       },
     }
@@ -183,7 +268,7 @@ const aofImpl =
         state: stored,
         version: storedVersion,
         count,
-      } = replay(log.records())
+      } = replay(log.records(), { reviver, dir: log.dir })
       const initialState = initializer(
         loggedSet as never,
         get as never,
@@ -192,37 +277,90 @@ const aofImpl =
       api.getInitialState = () => initialState
       let state: unknown
       if (count === 0) {
-        // Self-contained log: the first record carries the whole persisted state, so replay
-        // never needs this release's initial state or action code. It is written as the base
-        // (as a rewrite would), so a large initial state is the growth reference of automatic
-        // rewrites instead of triggering one at once.
         persisted = partialize(initialState)
-        log.rewriteSync(snapshotAction(persisted, version))
+        if (checkValues) {
+          const found = findUnserializable(view(persisted), {
+            allowUndefinedProperties: true,
+          })
+          if (found)
+            throw notSerializable(
+              'the initial state',
+              pathText([], found.path),
+              found.reason,
+            )
+        }
+        // Self-contained log: the first record carries the whole persisted state and says it is
+        // a Zustand log, so replay never needs this release's initial state or action code. It
+        // is written as the base (as a rewrite would), so a large initial state is the growth
+        // reference of automatic rewrites instead of triggering one at once.
+        log.rewriteSync(currentSnapshot())
         state = initialState
       } else {
         persisted = stored
         if (storedVersion !== version) {
-          persisted = migrateState(
-            options,
-            log.dir,
-            stored,
+          persisted = migrateState({
+            migrate: options.migrate,
+            state: stored,
             storedVersion,
             version,
-          )
+            dir: log.dir,
+            caller: 'aof()',
+          })
           // Durable before the store exists: a crash now must not replay the old version again
           // under the new code.
-          log.rewriteSync(snapshotAction(persisted, version))
+          log.rewriteSync(currentSnapshot())
         }
-        state = merge(persisted, initialState)
+        // merge gets a copy: whatever it does to its arguments, `persisted` stays what the log
+        // holds, and the next set logs how the store differs from it.
+        state = merge(
+          options.merge
+            ? copyOf(view(persisted), replacer, reviver)
+            : persisted,
+          initialState,
+        )
+        // What the next set will log: a value JSON cannot hold is named now, not by a set
+        // that did not bring it in.
+        if (checkValues) {
+          const found = findUnserializable(view(partialize(state)), {
+            allowUndefinedProperties: true,
+          })
+          if (found)
+            throw notSerializable(
+              'the initial state',
+              pathText([], found.path),
+              found.reason,
+            )
+        }
       }
       ready = true
       return state
     } catch (err) {
-      // Release the lock; nothing was written, so the files stay as they were.
-      log.closeSync()
+      // Release the lock of a directory we opened; nothing was written, so the files stay as
+      // they were. A log the app gave stays open: it is the app's.
+      if (!given) log.closeSync()
       throw err
     }
   }
+
+function notSerializable(type: string, path: string, reason: string): AofError {
+  return new AofError(
+    'AOF_NOT_SERIALIZABLE',
+    `Cannot log "${type}": ${reason} at ${path} would not survive JSON, so the store would come back different after a restart. The change was undone and nothing was written. Store plain JSON values (a Date as an ISO string or a number, a Map as an object or an array of entries), leave the key out with partialize, or give aof() a replacer and a reviver that encode it.`,
+  )
+}
+
+/** A deep copy of the persisted state, made as the log would give it back. */
+function copyOf(
+  value: unknown,
+  replacer: ZustandAofOptions<unknown>['replacer'],
+  reviver: ZustandAofOptions<unknown>['reviver'],
+): unknown {
+  if (value === undefined) return undefined
+  const json = JSON.stringify(value, replacer)
+  if (json === undefined) return undefined
+  const parsed: unknown = JSON.parse(json)
+  return reviver ? reviveValue('', parsed, reviver) : parsed
+}
 
 /**
  * Zustand middleware that persists the store in an append-only file (Redis's AOF), shaped like
@@ -232,8 +370,8 @@ const aofImpl =
  * `patches` (immer's format) hold only what changed in the persisted state, found by comparing
  * references. Rewrites compact the log into one snapshot record. Adds `store.aof`.
  *
- * @throws AofError at creation: `AOF_LOCKED`, `AOF_CORRUPT`, `AOF_MIGRATE_FAILED`, ... (the
- *   files are left as they were)
+ * @throws AofError at creation: `AOF_LOCKED`, `AOF_CORRUPT`, `AOF_WRONG_KIND`,
+ *   `AOF_MIGRATE_FAILED`, ... (the files are left as they were)
  * @example
  * const store = createStore(aof((set) => ({
  *   todos: [] as Todo[],

@@ -6,10 +6,11 @@ type Obj = Record<string, unknown>
 /** Most edits a single array diff looks for before it settles for a coarser patch. */
 const MAX_EDITS = 128
 
+// An object literal from any realm (its prototype is null or the end of its own chain).
 const isPlainObject = (v: unknown): v is Obj => {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
-  const proto = Object.getPrototypeOf(v) as unknown
-  return proto === Object.prototype || proto === null
+  const proto = Object.getPrototypeOf(v) as object | null
+  return proto === null || Object.getPrototypeOf(proto) === null
 }
 
 // NaN is the one value not equal to itself; without this a NaN would be re-logged on every set.
@@ -29,9 +30,15 @@ const same = (a: unknown, b: unknown): boolean =>
  * one todo is one `replace` of its `done`). Failing that (many scattered edits, a sort), items
  * are diffed by position, or the array is replaced when that is smaller.
  */
-export function diff(prev: unknown, next: unknown): Patch[] {
+export function diff(
+  prev: unknown,
+  next: unknown,
+  skipRootFunctions = false,
+): Patch[] {
   const out: Patch[] = []
-  diffValue(prev, next, [], out)
+  if (skipRootFunctions && isPlainObject(prev) && isPlainObject(next)) {
+    if (prev !== next) diffObject(prev, next, [], out, true)
+  } else diffValue(prev, next, [], out)
   return out
 }
 
@@ -42,19 +49,34 @@ function diffValue(a: unknown, b: unknown, path: Path, out: Patch[]): void {
   else out.push({ op: 'replace', path: path.slice(), value: b })
 }
 
-function diffObject(a: Obj, b: Obj, path: Path, out: Patch[]): void {
-  for (const key of Object.keys(a)) {
-    if (
-      a[key] !== undefined &&
-      (!Object.hasOwn(b, key) || b[key] === undefined)
-    ) {
+/**
+ * With `skipFunctions` (the root of a store's whole state, for the default `partialize`), keys
+ * holding functions count as absent, without a copy of the state per set. Walks keys with
+ * for...in: no array of keys is allocated per set.
+ */
+function diffObject(
+  a: Obj,
+  b: Obj,
+  path: Path,
+  out: Patch[],
+  skipFunctions = false,
+): void {
+  for (const key in a) {
+    if (!Object.hasOwn(a, key)) continue
+    const av = a[key]
+    if (av === undefined || (skipFunctions && typeof av === 'function'))
+      continue
+    const bv = Object.hasOwn(b, key) ? b[key] : undefined
+    if (bv === undefined || (skipFunctions && typeof bv === 'function'))
       out.push({ op: 'remove', path: [...path, key] })
-    }
   }
-  for (const key of Object.keys(b)) {
+  for (const key in b) {
+    if (!Object.hasOwn(b, key)) continue
     const bv = b[key]
-    if (bv === undefined) continue
-    const av = Object.hasOwn(a, key) ? a[key] : undefined
+    if (bv === undefined || (skipFunctions && typeof bv === 'function'))
+      continue
+    let av = Object.hasOwn(a, key) ? a[key] : undefined
+    if (skipFunctions && typeof av === 'function') av = undefined
     if (av === undefined) {
       out.push({ op: 'add', path: [...path, key], value: bv })
     } else if (!same(av, bv)) {

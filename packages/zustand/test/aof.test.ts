@@ -1,10 +1,13 @@
+import * as path from 'node:path'
 import {
   isAofError,
   openAof,
   readAofEntries,
+  snapshotAction,
   SNAPSHOT_TYPE,
 } from '@aof-persist/core'
-import { aof, replayLog, type ZustandAofOptions } from '@aof-persist/zustand'
+import type { AofError } from '@aof-persist/core'
+import { aof, replayLog, type ZustandAofDirOptions } from '@aof-persist/zustand'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createStore } from 'zustand/vanilla'
@@ -32,7 +35,7 @@ const makeTodos = (n: number): Todo[] =>
 
 function todoStore(
   dir: string,
-  options: Partial<ZustandAofOptions<TodoState, unknown>> = {},
+  options: Partial<ZustandAofDirOptions<TodoState, unknown>> = {},
   initial: Todo[] = [],
 ) {
   return autoClose(
@@ -110,7 +113,7 @@ describe('aof: start-up', () => {
       {
         type: SNAPSHOT_TYPE,
         payload: { todos: makeTodos(2), filter: 'all' },
-        meta: { version: 3 },
+        meta: { version: 3, kind: 'zustand' },
       },
     ])
     await store.aof.close()
@@ -326,14 +329,26 @@ describe('aof: records', () => {
     ).toBe(5)
   })
 
-  it('throws AOF_CLOSED from a set after close; the state in memory has changed', async () => {
+  it('after close() a set still changes the state, is not logged, and is reported to onError and stats()', async () => {
     const dir = tempDir()
-    const store = todoStore(dir)
+    const errors: AofError[] = []
+    const store = todoStore(dir, { onError: (err) => errors.push(err) })
+    store.getState().add('before')
     await store.aof.close()
-    expect(() => store.getState().add('late')).toThrow(
-      expect.objectContaining({ code: 'AOF_CLOSED' }),
-    )
-    expect(store.getState().todos).toHaveLength(1)
+    const files = filesIn(dir)
+    expect(() => store.getState().add('late')).not.toThrow()
+    expect(() => store.setState({ filter: 'done' })).not.toThrow()
+    store.setState({}) // changes nothing persisted: nothing to report
+    expect(store.getState().todos.map((t) => t.text)).toEqual([
+      'before',
+      'late',
+    ])
+    expect(errors.map((e) => e.code)).toEqual(['AOF_CLOSED', 'AOF_CLOSED'])
+    expect(errors[0]!.message).toMatch(/"todos\/add".*not logged/)
+    expect(store.aof.stats().droppedAfterClose).toBe(2)
+    expect(filesIn(dir)).toEqual(files)
+    const again = todoStore(dir)
+    expect(again.getState().todos.map((t) => t.text)).toEqual(['before'])
   })
 
   it('throws AOF_NOT_SERIALIZABLE from a set whose change JSON cannot hold, and logs it once fixed', async () => {
@@ -446,7 +461,7 @@ describe('aof: rewrite', () => {
       {
         type: SNAPSHOT_TYPE,
         payload: { todos: store.getState().todos },
-        meta: { version: 2 },
+        meta: { version: 2, kind: 'zustand' },
       },
     ])
     await store.aof.close()
@@ -570,7 +585,11 @@ describe('aof: versions and migrate', () => {
     const first = [...readAofEntries({ dir })].find((e) => e.kind === 'record')!
     expect(first.file).toMatch(/\.base\.aof$/)
     expect(recordsIn(dir)).toEqual([
-      { type: SNAPSHOT_TYPE, payload: { total: 70 }, meta: { version: 2 } },
+      {
+        type: SNAPSHOT_TYPE,
+        payload: { total: 70 },
+        meta: { version: 2, kind: 'zustand' },
+      },
     ])
     await store.aof.close()
     // The next start finds version 2 and needs no migrate.
@@ -613,18 +632,27 @@ describe('replayLog', () => {
     }
   })
 
-  it('throws AOF_CORRUPT for a record that is not one of this adapter’s, and creation leaves the files', () => {
+  it('throws AOF_CORRUPT naming file and line for a record that is not one of this adapter’s, and creation leaves the files', () => {
     const dir = tempDir()
     const log = openAof({ dir })
-    log.append({ type: 'todos/added', payload: { id: 1 } }) // a Redux action
+    log.append(snapshotAction({ todos: [] }, 0, 'zustand'))
+    log.append({ type: 'todos/added', payload: { id: 1 } }) // not a patch record
     log.closeSync()
     const before = filesIn(dir)
-    expect(() => createStore(aof(() => ({ todos: [] }), { dir }))).toThrow(
-      expect.objectContaining({
-        code: 'AOF_CORRUPT',
-        message: expect.stringMatching(/Record 1/),
-      }),
-    )
+    let error: unknown
+    try {
+      createStore(aof(() => ({ todos: [] }), { dir }))
+    } catch (err) {
+      error = err
+    }
+    expect(error).toMatchObject({
+      code: 'AOF_CORRUPT',
+      file: path.join(dir, 'appendonly.aof.1.incr.aof'),
+      line: 2,
+      message: expect.stringMatching(
+        /^The record at line 2 of .*appendonly\.aof\.1\.incr\.aof: /,
+      ),
+    })
     expect(filesIn(dir)).toEqual(before)
   })
 
@@ -634,7 +662,7 @@ describe('replayLog', () => {
       { type: 'list/remove', patches: [{ op: 'remove', path: ['list', 4] }] },
     ]
     expect(() => replayLog(records)).toThrow(
-      /Record 2 of the log \("list\/remove"\)/,
+      /^Record 2 of the log: its patches \("list\/remove"\) do not apply/,
     )
   })
 })

@@ -322,8 +322,43 @@ function applyEdit(state: Json, e: Edit): Json {
   })
 }
 
+/** The shape of a patch: its op, what it targets, and for a replace what kind of value it sets. */
+function shapeOf(p: Patch): string {
+  const last = p.path[p.path.length - 1]
+  const target =
+    p.path.length === 0 ? 'root' : typeof last === 'number' ? 'index' : 'key'
+  if (p.op !== 'replace') return `${p.op} ${target}`
+  const kind = Array.isArray(p.value)
+    ? 'array'
+    : typeof p.value === 'object' && p.value !== null
+      ? 'object'
+      : 'primitive'
+  return `replace ${target} with ${kind}`
+}
+
+/**
+ * Every shape of patch diff emits (it never adds or removes the root): the property below must
+ * meet each one, so both appliers are compared on all of them.
+ */
+const SHAPES = [
+  'add index',
+  'add key',
+  'remove index',
+  'remove key',
+  'replace index with array',
+  'replace index with object',
+  'replace index with primitive',
+  'replace key with array', // a whole array replaced (a shuffle, a clear)
+  'replace key with object',
+  'replace key with primitive',
+  'replace root with array',
+  'replace root with object',
+  'replace root with primitive',
+]
+
 describe('diff + applyPatches (property)', () => {
-  it('replaying the patches of random edits reproduces the state exactly', () => {
+  it('replaying the patches of random edits reproduces the state exactly, with our applier and with immer’s, for every shape of patch', () => {
+    const seen = new Set<string>()
     fc.assert(
       fc.property(
         stateArb,
@@ -338,6 +373,7 @@ describe('diff + applyPatches (property)', () => {
             let next = live
             for (const e of edits) next = applyEdit(next, e)
             const patches = viaDisk(diff(live, next))
+            for (const p of patches) seen.add(shapeOf(p))
             replayed = applyPatches(replayed, patches)
             live = next
             expect(replayed).toEqual(clone(live))
@@ -355,6 +391,7 @@ describe('diff + applyPatches (property)', () => {
       ),
       { numRuns: 400 },
     )
+    expect([...seen].sort()).toEqual(SHAPES)
   })
 
   it('random arrays of small integers (many duplicates) replay exactly', () => {

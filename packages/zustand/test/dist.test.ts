@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import { createRequire } from 'node:module'
 import * as path from 'node:path'
@@ -28,7 +29,11 @@ describe('the built package', () => {
       if (!fs.existsSync(DIST))
         throw new Error(`${DIST} is missing: run "pnpm build" first`)
       const pkg = await load()
-      expect(Object.keys(pkg).sort()).toEqual(['aof', 'replayLog'])
+      expect(Object.keys(pkg).sort()).toEqual([
+        'aof',
+        'checkRecords',
+        'replayLog',
+      ])
       const dir = tempDir()
       const make = () =>
         createStore<{ todos: string[]; add: (t: string) => void }>()(
@@ -51,4 +56,29 @@ describe('the built package', () => {
       await b.aof.close()
     },
   )
+})
+
+describe('the built ESM in a page without process (a browser loading plain ES modules)', () => {
+  it('loads, creates a store on a given log, logs and restores', () => {
+    const dir = tempDir()
+    const run = () =>
+      JSON.parse(
+        execFileSync(
+          process.execPath,
+          [
+            '--experimental-vm-modules',
+            '--no-warnings',
+            path.join(PKG, 'test', 'fixtures', 'noProcess.mjs'),
+            dir,
+          ],
+          { encoding: 'utf8' },
+        ),
+      ) as unknown
+    expect(run()).toEqual({ hasProcess: false, state: ['a', 'b'], appended: 2 })
+    expect(run()).toEqual({
+      hasProcess: false,
+      state: ['a', 'b', 'a', 'b'],
+      appended: 2,
+    })
+  })
 })

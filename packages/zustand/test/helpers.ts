@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -53,3 +54,19 @@ export function filesIn(dir: string): Record<string, string> {
 export const PKG = fileURLToPath(new URL('..', import.meta.url))
 /** The built package, as an app imports it. */
 export const DIST = path.join(PKG, 'dist', 'index.js')
+
+/**
+ * A SHA-256 over every file of `dir` but the lock (names and bytes), to show that a refused start
+ * changed nothing.
+ */
+export function hashDir(dir: string): string {
+  const hash = createHash('sha256')
+  for (const name of fs.readdirSync(dir).sort()) {
+    if (name === 'aof.lock') continue
+    hash
+      .update(name)
+      .update('\0')
+      .update(fs.readFileSync(path.join(dir, name)))
+  }
+  return hash.digest('hex')
+}

@@ -3,6 +3,7 @@ import {
   aof,
   replayLog,
   type AofStoreApi,
+  type AofStoreStats,
   type ReplayResult,
   type ZustandAofOptions,
 } from '@aof-persist/zustand'
@@ -33,7 +34,8 @@ describe('types', () => {
     >()
     expectTypeOf<Store['aof']['close']>().returns.toEqualTypeOf<Promise<void>>()
     expectTypeOf<Store['aof']['flush']>().returns.toEqualTypeOf<void>()
-    expectTypeOf<Store['aof']['stats']>().returns.toEqualTypeOf<AofStats>()
+    expectTypeOf<Store['aof']['stats']>().returns.toEqualTypeOf<AofStoreStats>()
+    expectTypeOf<AofStoreStats>().toExtend<AofStats>()
     expectTypeOf<Store['getState']>().returns.toEqualTypeOf<State>()
   })
 
