@@ -22,7 +22,7 @@ import {
   SLICE_TYPE,
   reduction,
 } from './replay.js'
-import type { ReplayRequest } from './replay.js'
+import type { FollowingLog, ReplayRequest } from './replay.js'
 import type {
   AofPersistMiddleware,
   AofPersistOptions,
@@ -88,6 +88,7 @@ export function aofPersist<S = any>(
   let getState: (() => S) | null = null
   let dropped = 0
   let applied = false
+  let unfollow: (() => void) | null = null
 
   const persistedState = (): unknown => {
     if (!getState) {
@@ -111,6 +112,7 @@ export function aofPersist<S = any>(
       ...(coreOptions as Omit<typeof coreOptions, 'dir'> & { dir: string }),
       snapshot: currentSnapshot,
     })
+  const following = log as Aof<unknown> & FollowingLog
 
   /** Reports an error of the adapter's own; a throwing onError surfaces outside dispatch. */
   const report = (err: AofError) => {
@@ -134,6 +136,7 @@ export function aofPersist<S = any>(
     applied = true
     return (next) => {
       replay(next, api.getState)
+      follow(next)
       return logging(next, api.getState)
     }
   }
@@ -142,9 +145,49 @@ export function aofPersist<S = any>(
     durable: () => log.durable(),
     rewrite: async () => log.rewrite(currentSnapshot()),
     snapshot: currentSnapshot,
-    close: () => log.close(),
+    close: () => {
+      unfollow?.()
+      return log.close()
+    },
     stats: () => ({ ...log.stats(), droppedAfterClose: dropped }),
   })
+
+  /**
+   * A log that other tabs write into too (`@aof-persist/browser` with `follow: true`) announces
+   * the records they logged: they are reduced here through `next`, below this middleware, so
+   * they are never appended again and no other middleware sees them twice.
+   */
+  function follow(next: (action: unknown) => unknown) {
+    if (typeof following.subscribe !== 'function') return
+    unfollow = following.subscribe((event) => {
+      if (event.type === 'role') return
+      const request: ReplayRequest = {
+        records: event.type === 'records' ? event.records : log.records(),
+        dir: log.dir,
+        version,
+        migrate,
+        done: false,
+        count: 0,
+        storedVersion: 0,
+        migrated: false,
+        lazy: null,
+        follow: event.type === 'records' ? 'apply' : 'reset',
+      }
+      try {
+        next({ type: REPLAY_TYPE, [REPLAY_REQUEST]: request })
+      } catch (err) {
+        report(
+          err instanceof AofError
+            ? err
+            : new AofError(
+                'AOF_REPLAY_FAILED',
+                `Records logged by another tab could not be applied to this tab's store: ${(err as Error)?.message ?? String(err)}. Reload the page to rebuild it from the log.`,
+                { cause: err },
+              ),
+        )
+      }
+    })
+  }
 
   /**
    * Rebuilds the store's state through `next`, the dispatch below this middleware, and writes
@@ -280,6 +323,13 @@ export function aofPersist<S = any>(
             `Cannot log action "${String(type)}": ${found.reason} at ${found.path || 'the root'} would not survive JSON, so replaying the log would not rebuild this state. Nothing was reduced or written. Dispatch plain JSON values (e.g. a Date as an ISO string, a Map as an object), or leave the action out of the log with filter.`,
           )
         }
+      }
+      if (following.role === 'follower') {
+        // Another tab writes the store: the action goes to it, which logs it in its order and
+        // sends it back through subscribe, to be reduced then, in every tab in the same order.
+        // Reducing it now too would apply it twice.
+        log.append(a)
+        return a
       }
       const depth = stack.length
       if (depth !== 0) appendOuter()

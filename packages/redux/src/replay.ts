@@ -52,6 +52,30 @@ export interface ReplayRequest {
   migrated: boolean
   /** The slices of a `combineSlices` root reducer that may arrive later, or null. */
   lazy: LazySlices | null
+  /**
+   * Records logged by another tab, for a log that follows one (`@aof-persist/browser`):
+   * `'apply'` folds them onto the current state (they are of the store's version: no
+   * migration); `'reset'` rebuilds the state from the whole log, from the initial state.
+   * Absent at start-up.
+   */
+  follow?: 'apply' | 'reset'
+}
+
+/**
+ * What a log that other tabs write into too (`@aof-persist/browser`'s `BrowserAof`) adds to the
+ * core's `Aof`: read by duck typing, so this adapter depends on the core only.
+ */
+export interface FollowingLog {
+  /** `'follower'` while another tab writes the store. */
+  readonly role?: 'writer' | 'follower'
+  subscribe?(
+    listener: (
+      event:
+        | { type: 'records'; records: unknown[] }
+        | { type: 'reset' }
+        | { type: 'role'; role: 'writer' | 'follower' },
+    ) => void,
+  ): () => void
 }
 
 /**

@@ -117,7 +117,28 @@ function replay(
   request: ReplayRequest,
 ): unknown {
   const initial: unknown = inner(undefined, { type: INIT_TYPE })
-  const start = state === undefined ? initial : state
+  if (request.follow === 'apply') {
+    // Records another tab logged: on top of this tab's state, as the writer reduced them.
+    const rebuilt = fold(request.records, state, {
+      reduce: inner,
+      base: () => initial,
+      lazy: lazy
+        ? {
+            slices: lazy,
+            produced: new Set(
+              isPlainObject(initial) ? Object.keys(initial as object) : [],
+            ),
+          }
+        : null,
+      dir: request.dir,
+    })
+    request.count = rebuilt.count
+    request.lazy = lazy
+    request.done = true
+    return rebuilt.state
+  }
+  const start =
+    state === undefined || request.follow === 'reset' ? initial : state
   lazy?.reset()
   const held = lazy
     ? {

@@ -11,10 +11,27 @@ import { encodeValue, reviveValue } from './codec.js'
 import { diff } from './diff.js'
 import { checkOptions } from './options.js'
 import type { Patch } from './patches.js'
-import { replay } from './replayLog.js'
+import { applyRecords, replay } from './replayLog.js'
 import type { AofMiddleware, AofStoreApi, ZustandAofOptions } from './types.js'
 
 type AnyState = Record<string, unknown>
+
+/**
+ * What a log that other tabs write into too (`@aof-persist/browser`'s `BrowserAof`) adds to the
+ * core's `Aof`: read by duck typing, so this adapter depends on the core only.
+ */
+interface FollowingLog {
+  /** `'follower'` while another tab writes the store. */
+  readonly role?: 'writer' | 'follower'
+  subscribe?(
+    listener: (
+      event:
+        | { type: 'records'; records: unknown[] }
+        | { type: 'reset' }
+        | { type: 'role'; role: 'writer' | 'follower' },
+    ) => void,
+  ): () => void
+}
 type AnySet = (...args: unknown[]) => unknown
 
 const isObject = (v: unknown): v is AnyState =>
@@ -137,6 +154,9 @@ const aofImpl =
         snapshot: currentSnapshot,
       })
 
+    const following = log as Aof<unknown> & FollowingLog
+    let unfollow: (() => void) | null = null
+
     const report = (err: AofError) => {
       if (!onError) return
       try {
@@ -176,7 +196,8 @@ const aofImpl =
      * change is refused.
      */
     const record = (action: unknown, undo: (() => void) | null): void => {
-      if (!ready) return
+      // A follower's own changes are forwarded by its sets; its state is the log's otherwise.
+      if (!ready || following.role === 'follower') return
       const next = partialize(api.getState())
       const patches = diff(persisted, next, ownPartialize)
       if (patches.length === 0) {
@@ -217,23 +238,56 @@ const aofImpl =
       persisted = next
     }
 
+    /**
+     * A follower's set: the change (against what the log holds) goes to the tab that writes the
+     * store, and the store goes back to `before`; the change comes back through subscribe, in
+     * the log's order, and is applied then, in every tab in the same order.
+     */
+    const forward = (action: unknown, before: unknown): void => {
+      if (!ready) return
+      const next = partialize(api.getState())
+      const patches = topLevel(diff(persisted, next, ownPartialize), next)
+      savedSetState(before, true)
+      if (patches.length === 0) return
+      const type = nameOf(action)
+      if (checkValues) {
+        const refused = unserializable(patches, type)
+        if (refused) throw refused
+      }
+      log.append({
+        type,
+        patches: replacer
+          ? patches.map((p) =>
+              'value' in p
+                ? { ...p, value: encode(String(p.path.at(-1) ?? ''), p.value) }
+                : p,
+            )
+          : patches,
+      })
+    }
+
     const savedSetState = api.setState as AnySet
     // Plain functions forwarding `arguments`: whatever inner middlewares add after the name
     // passes through, with no array allocated per set.
     api.setState = function (this: unknown) {
       // eslint-disable-next-line prefer-rest-params
       const args = arguments as unknown as unknown[]
-      const before = checkValues ? api.getState() : undefined
+      const follower = following.role === 'follower'
+      const before = checkValues || follower ? api.getState() : undefined
       const result = savedSetState.apply(this, args)
-      record(args[2], checkValues ? () => savedSetState(before, true) : null)
+      if (follower) forward(args[2], before)
+      else
+        record(args[2], checkValues ? () => savedSetState(before, true) : null)
       return result
     } as typeof api.setState
     const loggedSet = function (this: unknown) {
       // eslint-disable-next-line prefer-rest-params
       const args = arguments as unknown as unknown[]
-      const before = checkValues ? api.getState() : undefined
+      const follower = following.role === 'follower'
+      const before = checkValues || follower ? api.getState() : undefined
       const result = set.apply(this, args)
-      record(args[2], checkValues ? () => set(before, true) : null)
+      if (follower) forward(args[2], before)
+      else record(args[2], checkValues ? () => set(before, true) : null)
       return result
     } as AnySet
     api.aof = {
@@ -258,7 +312,9 @@ const aofImpl =
       snapshot: currentSnapshot,
       stats: () => ({ ...log.stats(), droppedAfterClose: dropped }),
       close: async () => {
-        if (log.status === 'open') record(undefined, null)
+        unfollow?.()
+        if (log.status === 'open' && following.role !== 'follower')
+          record(undefined, null)
         await log.close()
       },
     }
@@ -333,6 +389,41 @@ const aofImpl =
         }
       }
       ready = true
+      if (typeof following.subscribe === 'function') {
+        // Records another tab logged: applied to what the log holds and to the store, never
+        // appended again.
+        unfollow = following.subscribe((event) => {
+          if (event.type === 'role') return
+          try {
+            persisted =
+              event.type === 'records'
+                ? applyRecords(persisted, event.records, {
+                    reviver,
+                    dir: log.dir,
+                  })
+                : replay(log.records(), { reviver, dir: log.dir }).state
+            savedSetState(
+              merge(
+                options.merge
+                  ? copyOf(view(persisted), replacer, reviver)
+                  : persisted,
+                api.getState(),
+              ),
+              true,
+            )
+          } catch (err) {
+            report(
+              err instanceof AofError
+                ? err
+                : new AofError(
+                    'AOF_REPLAY_FAILED',
+                    `Records logged by another tab could not be applied to this tab's store: ${(err as Error)?.message ?? String(err)}. Reload the page to rebuild it from the log.`,
+                    { cause: err },
+                  ),
+            )
+          }
+        })
+      }
       return state
     } catch (err) {
       // Release the lock of a directory we opened; nothing was written, so the files stay as
@@ -341,6 +432,22 @@ const aofImpl =
       throw err
     }
   }
+
+/**
+ * A follower's patches as whole top-level keys: the writer logs them after whatever it logged
+ * meanwhile, and a patch deeper in (an index into an array) computed against this tab's state
+ * might not apply to the log's. Setting or removing a top-level key always applies.
+ */
+function topLevel(patches: Patch[], next: unknown): Patch[] {
+  if (patches.some((p) => p.path.length === 0) || !isObject(next))
+    return patches
+  const keys = new Set(patches.map((p) => String(p.path[0])))
+  return [...keys].map((key) =>
+    Object.hasOwn(next, key)
+      ? { op: 'replace' as const, path: [key], value: next[key] }
+      : { op: 'remove' as const, path: [key] },
+  )
+}
 
 function notSerializable(type: string, path: string, reason: string): AofError {
   return new AofError(

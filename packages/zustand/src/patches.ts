@@ -124,3 +124,46 @@ export function applyPatches(
   }
   return root
 }
+
+/**
+ * {@link applyPatches} without changing `root`: every object and array on a patched path is
+ * copied first (once per call), so a state the store holds stays as it was and the result
+ * shares everything else with it. Patch values are inserted by reference, as there.
+ */
+export function applyPatchesCopying(
+  root: unknown,
+  patches: readonly Patch[],
+): unknown {
+  const copies = new WeakSet<object>()
+  const copy = <T extends Container>(c: T): T => {
+    if (copies.has(c)) return c
+    const out = (Array.isArray(c) ? c.slice() : { ...c }) as T
+    copies.add(out)
+    return out
+  }
+  for (const patch of patches) {
+    const path =
+      isContainer(patch) && Array.isArray(patch.path) ? patch.path : []
+    if (path.length === 0 || !isContainer(root)) {
+      root = applyPatches(root, [patch])
+      continue
+    }
+    root = copy(root)
+    let parent = root as Container
+    for (let i = 0; i < path.length - 1; i++) {
+      const key = path[i]!
+      const child: unknown = Array.isArray(parent)
+        ? parent[toIndex(key, patch)]
+        : Object.hasOwn(parent, key)
+          ? parent[key]
+          : undefined
+      if (!isContainer(child)) break
+      const copied = copy(child)
+      if (Array.isArray(parent)) parent[toIndex(key, patch)] = copied
+      else setKey(parent, String(key), copied)
+      parent = copied
+    }
+    root = applyPatches(root, [patch])
+  }
+  return root
+}

@@ -1,4 +1,5 @@
 import {
+  AofError,
   checkKind,
   readSnapshot,
   recordError,
@@ -7,7 +8,7 @@ import {
 } from '@aof-persist/core'
 import { reviveValue } from './codec.js'
 import type { Reviver } from './codec.js'
-import { applyPatches, type Patch } from './patches.js'
+import { applyPatches, applyPatchesCopying, type Patch } from './patches.js'
 
 /** One logged change: the name of the `set` and the patches (immer's format) it made. */
 export interface PatchRecord {
@@ -131,6 +132,45 @@ export function replay(
     }
   }
   return { state, version, count, kind }
+}
+
+/**
+ * Applies records another tab logged (a log that follows one, `@aof-persist/browser`) to the
+ * persisted state `state` without changing it: objects and arrays on a patched path are copied,
+ * so the store's current state stays as it is and the result shares the rest with it.
+ *
+ * @throws AofError `AOF_CORRUPT` when a record is not one of this adapter's or does not apply
+ */
+export function applyRecords(
+  state: unknown,
+  records: Iterable<unknown>,
+  options: ReplayLogOptions = {},
+): unknown {
+  const { reviver } = options
+  for (const record of records) {
+    const snapshot = readSnapshot(record)
+    if (snapshot) {
+      state = reviver
+        ? reviveValue('', snapshot.payload, reviver)
+        : snapshot.payload
+      continue
+    }
+    if (!isPatchRecord(record)) {
+      throw new AofError(
+        'AOF_CORRUPT',
+        `A record another tab logged in ${options.dir ?? 'the store'} is neither a snapshot nor a { type, patches } record of @aof-persist/zustand; this tab's store did not apply it. Reload the page to rebuild it from the log.`,
+      )
+    }
+    const patches = reviver
+      ? record.patches.map((p) =>
+          'value' in p
+            ? { ...p, value: reviveValue(keyOf(p), p.value, reviver) }
+            : p,
+        )
+      : record.patches
+    state = applyPatchesCopying(state, patches)
+  }
+  return state
 }
 
 /**
