@@ -244,8 +244,7 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
         this.#maybeAutoRewrite()
         return
       case 'forwarded':
-        this.#stats = statsFromWire(m.stats)
-        this.#receive(m.lines)
+        this.#forwarded(m.lines, m.durable)
         return
       case 'mirrored':
         this.#receive(m.lines)
@@ -287,6 +286,30 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
     for (const line of lines) this.#keep(line)
     const records = lines.map((line) => JSON.parse(line) as A)
     this.#emit({ type: 'records', records })
+  }
+
+  /**
+   * Records a follower sent: this page appends them (after what it appended before, so the log
+   * keeps the order its store applies them in) and its subscribers apply them, not logging them
+   * again. A follower's durable() is answered once they are on disk.
+   */
+  #forwarded(lines: string[], durable?: { tab: string; id: number }): void {
+    if (this.#status === 'closed') return
+    for (const line of lines) this.#enqueue(line)
+    this.#emit({
+      type: 'records',
+      records: lines.map((line) => JSON.parse(line) as A),
+    })
+    if (durable) {
+      const answer = (error?: unknown) =>
+        this.#post({
+          t: 'durableFor',
+          tab: durable.tab,
+          id: durable.id,
+          ...(error === undefined ? {} : { error: toWire(error) }),
+        })
+      this.durable().then(() => answer(), answer)
+    }
   }
 
   #reset(log: LogFiles): void {

@@ -55,6 +55,8 @@ export type ToWorker =
   | { t: 'abort'; id: number; error: WireError }
   | { t: 'archive'; id: number }
   | { t: 'close'; id: number }
+  /** The page's answer to a follower's durable(): its records are on disk, or failed. */
+  | { t: 'durableFor'; tab: string; id: number; error?: WireError }
 
 export type FromWorker =
   /** Open as the writer: the files as loaded (torn tail cut). */
@@ -83,8 +85,16 @@ export type FromWorker =
   | { t: 'failed'; error: WireError }
   /** An append message was handled (under `always`: written and flushed). */
   | { t: 'appended'; count: number; stats: WireStats | null }
-  /** Records other tabs sent to this writer: logged, to apply without logging again. */
-  | { t: 'forwarded'; lines: string[]; stats: WireStats }
+  /**
+   * Records a follower sent to this writer. The page applies them and appends them itself, in
+   * the order of its own appends, so the log's order is the order its store applied them in.
+   */
+  | {
+      t: 'forwarded'
+      lines: string[]
+      /** The follower's durable() waiting for these records. */
+      durable?: { tab: string; id: number }
+    }
   /** Records the writer of another tab wrote: to apply without logging (followers). */
   | { t: 'mirrored'; lines: string[]; position: Position }
   /** The mirror lost its place (a missed message): rebuild from these files. */

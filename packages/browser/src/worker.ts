@@ -138,6 +138,14 @@ function handle(m: ToWorker): void {
         (err: unknown) => post({ t: 'done', id: m.id, error: toWire(err) }),
       )
       return
+    case 'durableFor':
+      channel?.postMessage({
+        t: 'durable',
+        tab: m.tab,
+        id: m.id,
+        ...(m.error ? { error: m.error } : {}),
+      } satisfies ChannelMessage)
+      return
     case 'close':
       log.close().then(
         () => {
@@ -275,20 +283,14 @@ function onChannel(m: ChannelMessage): void {
     return
   }
   if (m.t === 'forward') {
-    if (!engine || mirror) return // only the writer logs what followers send
-    append(engine, m.lines)
-    post({ t: 'forwarded', lines: m.lines, stats: wireStats() })
-    if (m.durable) {
-      const { tab: to, id } = m.durable
-      const answer = (error?: unknown) =>
-        channel?.postMessage({
-          t: 'durable',
-          tab: to,
-          id,
-          ...(error === undefined ? {} : { error: toWire(error) }),
-        } satisfies ChannelMessage)
-      engine.durable().then(() => answer(), answer)
-    }
+    // Only the writer logs what followers send, and through its page: the page appends them
+    // after the records it appended before, so its store and the log see the same order.
+    if (!engine || mirror) return
+    post({
+      t: 'forwarded',
+      lines: m.lines,
+      ...(m.durable ? { durable: m.durable } : {}),
+    })
     return
   }
   if (m.t === 'durable') {
