@@ -137,7 +137,7 @@ describe('a log other tabs write into', () => {
     const errors: string[] = []
     const log = followingLog(dir)
     const store = createStore<Todos>()(
-      aof(() => ({ todos: [], count: 0, add: () => {} }), {
+      aof((): Todos => ({ todos: [], count: 0, add: () => {} }), {
         log,
         onError: (e) => errors.push(e.code),
       }),
