@@ -172,6 +172,45 @@ describe('openBrowserAof', () => {
     await page.close()
   })
 
+  it('rewrites on its own once the log has grown, with the snapshot taken on the page', async () => {
+    const page = await app()
+    const got = await page.evaluate(async () => {
+      let n = 0
+      let taken = 0
+      const log = await globalThis.browser.openBrowserAof<object>({
+        name: 'auto-rewrite',
+        autoRewriteMinSize: 2000,
+        snapshot: () => {
+          taken++
+          return { snap: n }
+        },
+      })
+      for (let round = 0; round < 40; round++) {
+        for (let i = 0; i < 5; i++) log.append({ n: n++, pad: 'x'.repeat(40) })
+        await log.durable()
+        await new Promise((r) => setTimeout(r, 5))
+      }
+      while (log.stats().rewriteInProgress)
+        await new Promise((r) => setTimeout(r, 5))
+      const stats = log.stats()
+      await log.close()
+      const again = await globalThis.browser.openBrowserAof({
+        name: 'auto-rewrite',
+      })
+      const records = [...again.records()] as { snap?: number; n?: number }[]
+      await again.close()
+      return { taken, rewrites: stats.rewrites, records, n }
+    })
+    expect(got.taken).toBeGreaterThan(0)
+    expect(got.rewrites).toBe(got.taken)
+    const first = got.records[0]!
+    expect(typeof first.snap).toBe('number')
+    expect(got.records.slice(1).map((r) => r.n)).toEqual(
+      Array.from({ length: got.n - first.snap! }, (_, i) => first.snap! + i),
+    )
+    await page.close()
+  })
+
   it('rejects a second writer in another tab with AOF_LOCKED, promptly', async () => {
     const a = await app()
     const b = await app()
