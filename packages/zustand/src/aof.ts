@@ -136,6 +136,8 @@ const aofImpl =
         // Called by the core right after a new incr file starts, never inside one of our appends.
         snapshot: currentSnapshot,
       })
+    // A log the app opened gets the store's snapshot for its automatic rewrites.
+    if (given) given.setSnapshot(currentSnapshot)
 
     const report = (err: AofError) => {
       if (!onError) return
