@@ -26,7 +26,6 @@ const todos = createSlice({
 const log = await openBrowserAof({
   name: 'todos-redux',
   follow: true,
-  snapshot: () => persist.snapshot(),
 })
 const persist = aofPersist({ log })
 const store = configureStore({

@@ -8,7 +8,6 @@ import { mountView } from './view.js'
 const log = await openBrowserAof({
   name: 'todos-zustand',
   follow: true,
-  snapshot: () => store.aof.snapshot(),
 })
 const store = createStore(
   aof(

@@ -229,9 +229,11 @@ describe.each(Object.entries(pages).slice(0, 2))(
       // whole (Zustand) or are reduced in the log's order (Redux): none is applied twice.
       const mine = both!.filter((t) => /^(\[x\] )?[ab] \d+$/.test(t))
       expect(new Set(mine).size).toBe(mine.length)
-      expect(mine.filter((t) => t.startsWith('a ')).length).toBeGreaterThan(0)
-      // Redux actions are reduced in the log's order in every tab: no add is lost.
+      // Redux actions are reduced in the log's order in every tab: no add is lost. A Zustand
+      // follower's set replaces the whole list, so the one logged last wins (docs/learn/
+      // browser.md): the list is one of the tabs', whole.
       if (url.endsWith('index.html')) expect(mine.length).toBe(40)
+      else expect(mine.length).toBeGreaterThanOrEqual(20)
       await a.close()
       await b.reload()
       await ready(b)

@@ -162,11 +162,14 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
   readonly #waiting = new Map<number, Waiter>()
   readonly #listeners = new Set<(event: BrowserAofEvent<A>) => void>()
   #rewriting: Promise<void> | null = null
+  /** What automatic rewrites write as the new base, taken on this thread. */
+  #snapshot: (() => A) | undefined
   #nextAutoRewriteAt = 0
   #opened!: Waiter
 
   constructor(o: Checked<A>) {
     this.#o = o
+    this.#snapshot = o.snapshot
     this.dir = `opfs:/${o.name}`
     this.ready = new Promise<void>((resolve, reject) => {
       this.#opened = { resolve: () => resolve(), reject }
@@ -505,7 +508,7 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
 
   #maybeAutoRewrite(): void {
     const s = this.#stats
-    const snapshot = this.#o.snapshot
+    const snapshot = this.#snapshot
     if (
       !s ||
       !snapshot ||
@@ -529,6 +532,15 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
         this.#report(err)
       },
     )
+  }
+
+  setSnapshot(snapshot: (() => A) | undefined): void {
+    if (snapshot !== undefined && typeof snapshot !== 'function') {
+      throw new TypeError(
+        `aof-persist: setSnapshot(snapshot) needs a function or undefined, got ${typeof snapshot}`,
+      )
+    }
+    this.#snapshot = snapshot
   }
 
   rewrite(snapshot: A): Promise<void> {

@@ -1,6 +1,7 @@
 import { checkAof, type AofReport } from '@aof-persist/core'
 import { EXIT_FAILURE, EXIT_OK } from './args.js'
 import { printProblem, requireDirectory, type Context } from './context.js'
+import { checkKind, describeKind } from './kind.js'
 import { table, withProgress } from './terminal.js'
 
 /** Runs the core's read-only check with a progress bar. Never takes the lock, never writes. */
@@ -57,15 +58,24 @@ export function fileTable(ctx: Context, report: AofReport): string[] {
   )
 }
 
-/** `aof check <dir>`: like `redis-check-aof <manifest>`, without `--fix`. */
-export function check(ctx: Context): number {
+/**
+ * `aof check <dir>`: like `redis-check-aof <manifest>`, without `--fix`; then, once the bytes
+ * are sound, every record is read the way the adapter of the store's kind reads it.
+ */
+export async function check(ctx: Context): Promise<number> {
   const report = readReport(ctx)
   ctx.print(`Manifest ${report.manifestPath}: ${describeManifest(report)}`)
   for (const line of fileTable(ctx, report)) ctx.print(line)
-  if (report.ok || !report.problem) {
-    ctx.print(ctx.out.green('All AOF files and manifest are valid'))
-    return EXIT_OK
+  if (!report.ok && report.problem) {
+    printProblem(ctx, report, report.problem)
+    return EXIT_FAILURE
   }
-  printProblem(ctx, report, report.problem)
-  return EXIT_FAILURE
+  const kind = await checkKind(ctx)
+  ctx.print(describeKind(kind))
+  if (kind.error) {
+    ctx.print(ctx.out.red(kind.error.message))
+    return EXIT_FAILURE
+  }
+  ctx.print(ctx.out.green('All AOF files and manifest are valid'))
+  return EXIT_OK
 }

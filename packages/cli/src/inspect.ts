@@ -6,6 +6,7 @@ import {
 } from '@aof-persist/core'
 import { EXIT_FAILURE, EXIT_OK } from './args.js'
 import { describeManifest, fileTable, readReport } from './check.js'
+import { recordedKind } from './kind.js'
 import { printProblem, requireDirectory, type Context } from './context.js'
 import { formatTime, progressBar, table } from './terminal.js'
 
@@ -54,6 +55,21 @@ const readingBar = (ctx: Context) =>
     'Reading',
   )
 
+/** The kind and version the store's first record (its snapshot) records; none for a damaged first file. */
+function storeKind(
+  ctx: Context,
+  report: AofReport,
+): { kind: string | null; version: number } {
+  if (report.files[0]?.problem) return { kind: null, version: 0 }
+  try {
+    return recordedKind(ctx)
+  } catch (err) {
+    if (isAofError(err, 'AOF_CORRUPT') || isAofError(err, 'AOF_TRUNCATED'))
+      return { kind: null, version: 0 }
+    throw err
+  }
+}
+
 const totalRecords = (report: AofReport) =>
   report.files.reduce((n, f) => n + f.records, 0)
 
@@ -77,6 +93,8 @@ function inspectJson(
 ): number {
   const emit = (value: object) =>
     ctx.io.stdout.write(JSON.stringify(value) + '\n')
+  const { kind, version } = storeKind(ctx, report)
+  emit({ kind: 'store', logKind: kind, version })
   for (const e of report.manifest)
     emit({ kind: 'manifest', name: e.name, seq: e.seq, type: e.type })
   for (const f of report.files) {
@@ -147,6 +165,12 @@ function inspectText(
   ctx.print(
     out.bold(`Manifest ${report.manifestPath}`) +
       ` (${describeManifest(report)})`,
+  )
+  const { kind, version } = storeKind(ctx, report)
+  ctx.print(
+    kind === null
+      ? 'Kind not recorded (a store of the core alone, or of aof-persist 0.1)'
+      : `Kind ${kind}, version ${version}`,
   )
   const manifestRows = [
     ['SEQ', 'TYPE', 'FILE'],

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { readSnapshot } from '@aof-persist/core'
+import { readSnapshot, type AofKind } from '@aof-persist/core'
 import { createJiti } from 'jiti'
 import { CommandFailure, UsageError } from './args.js'
 
@@ -85,6 +85,8 @@ export async function loadReplayers(withReducer: boolean): Promise<Replayers> {
 export interface Replayed {
   state: unknown
   version: number
+  /** The adapter the log belongs to: as its snapshot records it, or as its records show; null when neither says. */
+  logKind: AofKind | null
   /** `patches`: a Zustand patch log; `actions`: a Redux action log; `snapshots`: nothing but snapshots (or nothing). */
   kind: 'patches' | 'actions' | 'snapshots'
   /** Records read. */
@@ -110,6 +112,7 @@ export function replay(
   const it = records[Symbol.iterator]()
   const head: unknown[] = []
   let kind: Replayed['kind'] = 'snapshots'
+  let recorded: string | null = null
   let done = false
   for (;;) {
     const next = it.next()
@@ -118,10 +121,30 @@ export function replay(
       break
     }
     head.push(next.value)
-    if (readSnapshot(next.value)) continue
-    kind = hasPatches(next.value) ? 'patches' : 'actions'
+    const snap = readSnapshot(next.value)
+    if (snap) {
+      recorded = snap.kind ?? recorded
+      continue
+    }
+    // The kind the log records decides; a log without one is judged by its records.
+    kind =
+      recorded === 'zustand'
+        ? 'patches'
+        : recorded === 'redux'
+          ? 'actions'
+          : hasPatches(next.value)
+            ? 'patches'
+            : 'actions'
     break
   }
+  const logKind: AofKind | null =
+    recorded === 'redux' || recorded === 'zustand'
+      ? recorded
+      : kind === 'patches'
+        ? 'zustand'
+        : kind === 'actions'
+          ? 'redux'
+          : null
   let count = 0
   function* all(): Generator<unknown> {
     for (const record of head) {
@@ -151,9 +174,26 @@ export function replay(
       "This is a Redux action log (its records carry no patches): pass the app's root reducer with --reducer <module>.",
     )
   }
+  if (kind === 'snapshots') {
+    // Nothing but snapshots: the state is the last one, whatever adapter wrote it.
+    const last = readSnapshot(head.at(-1))
+    return {
+      state: last?.payload,
+      version: last?.version ?? 0,
+      logKind,
+      kind,
+      records: head.length,
+    }
+  }
   const result =
     reducer && replayers.actions
       ? replayers.actions(all(), reducer)
       : replayers.patches(all())
-  return { state: result.state, version: result.version, kind, records: count }
+  return {
+    state: result.state,
+    version: result.version,
+    logKind,
+    kind,
+    records: count,
+  }
 }

@@ -72,7 +72,13 @@ export async function rewrite(
     )
     version = replayed.version
     withStatus(ctx.io, 'Writing the snapshot', () =>
-      aof.rewriteSync(snapshotAction(replayed.state, replayed.version)),
+      aof.rewriteSync(
+        snapshotAction(
+          replayed.state,
+          replayed.version,
+          replayed.logKind ?? undefined,
+        ),
+      ),
     )
   } finally {
     aof.closeSync()

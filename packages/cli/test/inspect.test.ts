@@ -39,6 +39,8 @@ describe('aof inspect --json', () => {
     expect(all.filter((l) => l.kind === 'manifest').length).toBe(
       manifest.length,
     )
+    // The store's kind first: what its snapshot records.
+    expect(all.shift()).toEqual({ kind: 'store', logKind: null, version: 4 })
     expect(all[0]).toEqual({
       kind: 'manifest',
       name: 'appendonly.aof.1.base.aof',

@@ -253,7 +253,7 @@ describe('aof rewrite', () => {
       {
         type: '@@aof/SNAPSHOT',
         payload: { todos: ['a', 'b', 'c', 'd'] },
-        meta: { version: 3 },
+        meta: { version: 3, kind: 'zustand' },
       },
     ])
     expect(readFileSync(join(dir, files[1]!.name), 'utf8')).toBe('')
@@ -286,7 +286,11 @@ describe('aof rewrite', () => {
     expect(r.status).toBe(0)
     const base = join(dir, storeFiles(dir)[0]!.name)
     expect(recordsIn(base)).toEqual([
-      { type: '@@aof/SNAPSHOT', payload: state, meta: { version: 2 } },
+      {
+        type: '@@aof/SNAPSHOT',
+        payload: state,
+        meta: { version: 2, kind: 'redux' },
+      },
     ])
     expect(JSON.parse(aof(['export', dir, '--reducer', esm]).stdout)).toEqual(
       state,
@@ -408,7 +412,11 @@ describe('--reducer modules', () => {
       const w = aof(['rewrite', dir, '--reducer', module], { cwd: app })
       expect(w.status).toBe(0)
       expect(recordsIn(join(dir, storeFiles(dir)[0]!.name))).toEqual([
-        { type: '@@aof/SNAPSHOT', payload: state, meta: { version: 2 } },
+        {
+          type: '@@aof/SNAPSHOT',
+          payload: state,
+          meta: { version: 2, kind: 'redux' },
+        },
       ])
       // jiti's disk cache is off: loading the module wrote nothing into the app.
       expect(readdirSync(join(app, 'node_modules')).sort()).toEqual([

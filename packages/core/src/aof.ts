@@ -285,6 +285,15 @@ class AofImpl<A> implements Aof<A> {
     return this.#r.startFrom(chunks)
   }
 
+  setSnapshot(snapshot: (() => A) | undefined): void {
+    if (snapshot !== undefined && typeof snapshot !== 'function') {
+      throw new TypeError(
+        'aof-persist: setSnapshot(snapshot) takes a function returning the snapshot record, or undefined',
+      )
+    }
+    this.#r.setSnapshot(snapshot)
+  }
+
   rewriteSync(snapshot: A): void {
     this.#assertCanRewrite(true)
     this.#r.runSync(snapshot)

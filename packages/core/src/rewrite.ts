@@ -97,6 +97,11 @@ export class Rewriter<A> {
     this.history = new HistoryFiles(state, () => this.running !== null)
   }
 
+  /** Sets the snapshot function of automatic rewrites (`Aof.setSnapshot`). */
+  setSnapshot(snapshot: (() => A) | undefined): void {
+    this.#o.snapshot = snapshot
+  }
+
   /** A background rewrite with `snapshot`, serialized in slices. */
   start(snapshot: () => A, auto: boolean): Promise<void> {
     return this.#track(

@@ -163,6 +163,13 @@ export interface Aof<A = unknown> {
    * synchronous storage (`TypeError` on OPFS).
    */
   rewriteSync(snapshot: A): void
+  /**
+   * Sets (or replaces) the function automatic rewrites call for the snapshot record, as the
+   * `snapshot` option does: for a log opened before the state it holds exists, such as one an
+   * app hands to an adapter (`aofPersist({ log })`, `aof(..., { log })`), which attach their own.
+   * `undefined` turns automatic rewrites off.
+   */
+  setSnapshot(snapshot: (() => A) | undefined): void
   /** Persistence counters, like Redis's `INFO persistence`. */
   stats(): AofStats
   /** Waits for a running rewrite, flushes, fdatasyncs, closes the files and releases the lock. */

@@ -211,3 +211,27 @@ describe('findUnserializable', () => {
     ).toEqual({ path: 'list[0]', reason: 'undefined' })
   })
 })
+
+describe('setSnapshot', () => {
+  it('gives a log opened without one a snapshot for automatic rewrites, and undefined takes it away', async () => {
+    const dir = tempDir()
+    const aof = openAof({ dir, autoRewriteMinSize: 512 })
+    let n = 0
+    const fill = async () => {
+      const before = aof.stats().rewrites
+      for (let i = 0; i < 100 && aof.stats().rewrites === before; i++) {
+        aof.append({ type: 'add', text: `item number ${n++}` })
+        await nextTurn()
+      }
+      while (aof.stats().rewriteInProgress) await nextTurn()
+      return aof.stats().rewrites - before
+    }
+    expect(await fill()).toBe(0) // no snapshot: no automatic rewrite
+    aof.setSnapshot(() => ({ type: '@@aof/SNAPSHOT', payload: n }))
+    expect(await fill()).toBe(1)
+    aof.setSnapshot(undefined)
+    expect(await fill()).toBe(0)
+    expect(() => aof.setSnapshot('x' as never)).toThrow(TypeError)
+    await aof.close()
+  })
+})

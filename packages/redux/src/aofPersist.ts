@@ -112,6 +112,8 @@ export function aofPersist<S = any>(
       ...(coreOptions as Omit<typeof coreOptions, 'dir'> & { dir: string }),
       snapshot: currentSnapshot,
     })
+  // A log the app opened gets the store's snapshot for its automatic rewrites.
+  if (given) given.setSnapshot(currentSnapshot)
   const following = log as Aof<unknown> & FollowingLog
 
   /** Reports an error of the adapter's own; a throwing onError surfaces outside dispatch. */

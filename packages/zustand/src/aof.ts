@@ -153,9 +153,13 @@ const aofImpl =
         // Called by the core right after a new incr file starts, never inside one of our appends.
         snapshot: currentSnapshot,
       })
+    // A log the app opened gets the store's snapshot for its automatic rewrites.
+    if (given) given.setSnapshot(currentSnapshot)
 
     const following = log as Aof<unknown> & FollowingLog
     let unfollow: (() => void) | null = null
+    /** A follower's top-level keys sent to the writer and not back yet: their JSON as sent. */
+    const sent = new Map<string, string>()
 
     const report = (err: AofError) => {
       if (!onError) return
@@ -239,16 +243,22 @@ const aofImpl =
     }
 
     /**
-     * A follower's set: the change (against what the log holds) goes to the tab that writes the
-     * store, and the store goes back to `before`; the change comes back through subscribe, in
-     * the log's order, and is applied then, in every tab in the same order.
+     * A follower's set: it stays applied here, and its change (against what the log holds) goes
+     * to the tab that writes the store as whole top-level keys, which the writer logs after
+     * whatever it logged meanwhile. The record comes back through subscribe and sets the same
+     * values again; a record the writer logged before it overrides this tab's change until this
+     * tab's own record follows. `persisted` moves only with the log.
      */
-    const forward = (action: unknown, before: unknown): void => {
+    const forward = (action: unknown): void => {
       if (!ready) return
       const next = partialize(api.getState())
       const patches = topLevel(diff(persisted, next, ownPartialize), next)
-      savedSetState(before, true)
       if (patches.length === 0) return
+      for (const p of patches)
+        sent.set(
+          String(p.path[0]),
+          jsonOf((next as AnyState)[String(p.path[0])]),
+        )
       const type = nameOf(action)
       if (checkValues) {
         const refused = unserializable(patches, type)
@@ -272,10 +282,9 @@ const aofImpl =
     api.setState = function (this: unknown) {
       // eslint-disable-next-line prefer-rest-params
       const args = arguments as unknown as unknown[]
-      const follower = following.role === 'follower'
-      const before = checkValues || follower ? api.getState() : undefined
+      const before = checkValues ? api.getState() : undefined
       const result = savedSetState.apply(this, args)
-      if (follower) forward(args[2], before)
+      if (following.role === 'follower') forward(args[2])
       else
         record(args[2], checkValues ? () => savedSetState(before, true) : null)
       return result
@@ -283,10 +292,9 @@ const aofImpl =
     const loggedSet = function (this: unknown) {
       // eslint-disable-next-line prefer-rest-params
       const args = arguments as unknown as unknown[]
-      const follower = following.role === 'follower'
-      const before = checkValues || follower ? api.getState() : undefined
+      const before = checkValues ? api.getState() : undefined
       const result = set.apply(this, args)
-      if (follower) forward(args[2], before)
+      if (following.role === 'follower') forward(args[2])
       else record(args[2], checkValues ? () => set(before, true) : null)
       return result
     } as AnySet
@@ -393,24 +401,38 @@ const aofImpl =
         // Records another tab logged: applied to what the log holds and to the store, never
         // appended again.
         unfollow = following.subscribe((event) => {
-          if (event.type === 'role') return
+          if (event.type === 'role') {
+            // A follower that took over logs what it still holds of its own sets: records it
+            // sent that the old writer never wrote are logged now.
+            sent.clear()
+            if (event.role === 'writer') record(undefined, null)
+            return
+          }
           try {
-            persisted =
-              event.type === 'records'
-                ? applyRecords(persisted, event.records, {
-                    reviver,
-                    dir: log.dir,
-                  })
-                : replay(log.records(), { reviver, dir: log.dir }).state
-            savedSetState(
-              merge(
-                options.merge
-                  ? copyOf(view(persisted), replacer, reviver)
-                  : persisted,
-                api.getState(),
-              ),
-              true,
+            if (event.type === 'records') {
+              persisted = applyRecords(persisted, event.records, {
+                reviver,
+                dir: log.dir,
+              })
+              // A key whose last sent value is back in the log is this tab's again.
+              for (const [key, json] of sent)
+                if (jsonOf((persisted as AnyState)?.[key]) === json)
+                  sent.delete(key)
+            } else {
+              sent.clear()
+              persisted = replay(log.records(), { reviver, dir: log.dir }).state
+            }
+            const current = api.getState()
+            const next = merge(
+              options.merge
+                ? copyOf(view(persisted), replacer, reviver)
+                : persisted,
+              current,
             )
+            // Keys this tab changed and sent keep its value until its own record is back.
+            if (sent.size !== 0 && isObject(next) && isObject(current))
+              for (const key of sent.keys()) next[key] = current[key]
+            savedSetState(next, true)
           } catch (err) {
             report(
               err instanceof AofError
@@ -448,6 +470,9 @@ function topLevel(patches: Patch[], next: unknown): Patch[] {
       : { op: 'remove' as const, path: [key] },
   )
 }
+
+/** A value as the log holds it, to tell a follower's own record when it comes back. */
+const jsonOf = (value: unknown): string => JSON.stringify(value) ?? ''
 
 function notSerializable(type: string, path: string, reason: string): AofError {
   return new AofError(

@@ -92,25 +92,65 @@ describe('a log other tabs write into', () => {
     ])
   })
 
-  it('in a follower, sends a set as whole top-level keys and goes back until it comes back', async () => {
+  it("in a follower, keeps a set applied, sends it as whole top-level keys, and holds the log's value once its own records are back", async () => {
     const dir = tempDir()
     const log = followingLog(dir)
     const store = storeOn(log)
     log.role = 'follower'
-    const seen: string[][] = []
-    store.subscribe((s) => seen.push(s.todos))
-    store.getState().add('sent')
-    expect(store.getState().todos).toEqual([])
+    store.getState().add('one')
+    store.getState().add('two')
+    expect(store.getState().todos).toEqual(['one', 'two'])
     const sent = changes(dir)
+    // Each record carries the whole list as this tab has it: the second holds the first too.
     expect(sent).toEqual([
       {
         type: 'todos/add',
-        patches: [{ op: 'replace', path: ['todos'], value: ['sent'] }],
+        patches: [{ op: 'replace', path: ['todos'], value: ['one'] }],
+      },
+      {
+        type: 'todos/add',
+        patches: [{ op: 'replace', path: ['todos'], value: ['one', 'two'] }],
       },
     ])
-    log.emit({ type: 'records', records: sent })
-    expect(store.getState().todos).toEqual(['sent'])
-    expect(seen).toEqual([['sent'], [], ['sent']])
+    // The writer logged a change of its own first: this tab keeps its list until its own
+    // records are back, and then holds what the log holds.
+    const theirs = {
+      type: 'todos/add',
+      patches: [{ op: 'add', path: ['todos', 0], value: 'theirs' }],
+    }
+    log.emit({ type: 'records', records: [theirs] })
+    expect(store.getState().todos).toEqual(['one', 'two'])
+    log.emit({ type: 'records', records: sent.slice(0, 1) })
+    expect(store.getState().todos).toEqual(['one', 'two'])
+    log.emit({ type: 'records', records: sent.slice(1) })
+    expect(store.getState().todos).toEqual(['one', 'two'])
+    // Its own are back: what the writer logs next shows again.
+    log.emit({ type: 'records', records: [theirs] })
+    expect(store.getState().todos).toEqual(['theirs', 'one', 'two'])
+    await store.aof.close()
+  })
+
+  it('logs what it still holds of its own sets when it takes over', async () => {
+    const dir = tempDir()
+    const log = followingLog(dir)
+    const store = storeOn(log)
+    log.role = 'follower'
+    // The writer dies before it logs what this tab sent: here, the append goes nowhere.
+    const append = log.append
+    log.append = () => {}
+    store.getState().add('sent, never logged')
+    log.append = append
+    expect(changes(dir)).toEqual([])
+    log.role = 'writer'
+    log.emit({ type: 'role', role: 'writer' })
+    expect(changes(dir)).toEqual([
+      {
+        type: 'setState',
+        patches: [
+          { op: 'add', path: ['todos', 0], value: 'sent, never logged' },
+        ],
+      },
+    ])
     await store.aof.close()
   })
 
