@@ -76,9 +76,18 @@ export class AofError extends Error {
   }
 }
 
-/** True when `err` is an {@link AofError}, optionally with the given code. */
+/**
+ * True when `err` is an {@link AofError}, optionally with the given code. It also knows an
+ * AofError of another copy of this package (the ESM and the CommonJS build loaded side by side,
+ * two versions in one app), where `instanceof` would say no.
+ */
 export function isAofError(err: unknown, code?: AofErrorCode): err is AofError {
-  return err instanceof AofError && (code === undefined || err.code === code)
+  const isOne =
+    err instanceof AofError ||
+    (err instanceof Error &&
+      err.name === 'AofError' &&
+      typeof (err as { code?: unknown }).code === 'string')
+  return isOne && (code === undefined || (err as AofError).code === code)
 }
 
 /**

@@ -235,3 +235,21 @@ describe('setSnapshot', () => {
     await aof.close()
   })
 })
+
+describe('isAofError', () => {
+  it('knows an AofError of another copy of the package (ESM and CJS side by side), and nothing else', async () => {
+    const { isAofError } = await import('../src/index.js')
+    const { createRequire } = await import('node:module')
+    const cjs = createRequire(import.meta.url)('../dist/index.cjs') as {
+      AofError: new (code: string, message: string) => Error
+    }
+    const other = new cjs.AofError('AOF_LOCKED', 'held')
+    expect(isAofError(other)).toBe(true)
+    expect(isAofError(other, 'AOF_LOCKED')).toBe(true)
+    expect(isAofError(other, 'AOF_IO')).toBe(false)
+    expect(
+      isAofError(Object.assign(new Error('x'), { code: 'AOF_LOCKED' })),
+    ).toBe(false)
+    expect(isAofError({ name: 'AofError', code: 'AOF_LOCKED' })).toBe(false)
+  })
+})
