@@ -12,16 +12,8 @@ export default defineConfig({
       input: { redux: page('index.html'), zustand: page('zustand.html') },
     },
   },
-  resolve: {
-    // The adapters import the core by its main name, whose Node entry reads the file system;
-    // in a page the portable entry is the one (the browser package uses it too).
-    alias: [
-      {
-        find: /^@aof-persist\/core$/,
-        replacement: '@aof-persist/core/portable',
-      },
-    ],
-  },
+  // The adapters import the core by its main name; its package.json's "browser" condition
+  // gives a page the portable entry (no Node built-ins), which Vite picks on its own.
   // `vite dev` pre-bundles dependencies into one folder, away from the browser package's
   // worker.js, which it finds beside its entry: leave the package as it is.
   optimizeDeps: { exclude: ['@aof-persist/browser'] },

@@ -5,6 +5,8 @@ import {
   DEFAULT_FILE_NAME,
   findUnserializable,
   isRewriteDue,
+  rewriteBackoffMs,
+  stringifyInSlices,
   type AofRecords,
   type AofStats,
   type AofStatus,
@@ -20,7 +22,6 @@ import {
   type WorkerOpenOptions,
 } from './protocol.js'
 import { replayRecords } from './replay.js'
-import { stringifyInSlices } from './stringifyInSlices.js'
 import type {
   BrowserAof,
   BrowserAofEvent,
@@ -722,16 +723,6 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
     this.#status = 'closed'
     this.#listeners.clear()
   }
-}
-
-/**
- * TEMPORARY copy of the core's rule (rewrite.ts) until @aof-persist/core/portable exports
- * rewriteBackoffMs (requested): automatic rewrites wait 1, 2, 4 ... 60 minutes after 3
- * failures in a row.
- */
-function rewriteBackoffMs(failures: number): number {
-  if (failures < 3) return 0
-  return Math.min(60, 2 ** (failures - 3)) * 60_000
 }
 
 function encodeFailure(snapshot: unknown, cause?: unknown): AofError {

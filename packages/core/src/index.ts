@@ -34,7 +34,9 @@ export {
   SNAPSHOT_TYPE,
 } from './record.js'
 export { memoryStorage } from './memoryStorage.js'
+export { rewriteBackoffMs } from './rewrite.js'
 export { io, runAsync, runSync } from './storage.js'
+export { stringifyInSlices } from './stringify.js'
 
 export type { AofErrorCode, AofErrorLocation } from './errors.js'
 export type { RecordLocation } from './kind.js'

@@ -14,11 +14,25 @@ export const CRON_MS = 250
  */
 export const WRITE_BUFFER_CHARS = 64 * 1024
 
-/** Runs `fn` at the end of this turn of the event loop (its check phase, on Node). */
+/**
+ * Runs `fn` once this turn of the event loop has ended: Node's setImmediate (its check phase);
+ * elsewhere a MessageChannel message, which a browser does not throttle in a background tab the
+ * way it throttles timers (to once a second or less); a timer as the last resort.
+ */
 export const afterTurn: (fn: () => void) => void =
   typeof setImmediate === 'function'
     ? (fn) => void setImmediate(fn)
-    : (fn) => void setTimeout(fn, 0)
+    : typeof MessageChannel === 'function'
+      ? (fn) => {
+          const { port1, port2 } = new MessageChannel()
+          // `onmessage` (a browser port's; it also starts the port) is not in Node's typings.
+          ;(port1 as unknown as { onmessage: () => void }).onmessage = () => {
+            port1.close()
+            fn()
+          }
+          port2.postMessage(null)
+        }
+      : (fn) => void setTimeout(fn, 0)
 
 /**
  * The incr writer: the current incr file, the buffer of appended lines, the offset the next
