@@ -1,6 +1,11 @@
 import { checkAof, type AofReport } from '@aof-persist/core'
 import { EXIT_FAILURE, EXIT_OK } from './args.js'
-import { printProblem, requireDirectory, type Context } from './context.js'
+import {
+  printProblem,
+  requireDirectory,
+  storeOf,
+  type Context,
+} from './context.js'
 import { checkKind, describeKind } from './kind.js'
 import { table, withProgress } from './terminal.js'
 
@@ -8,7 +13,7 @@ import { table, withProgress } from './terminal.js'
 export function readReport(ctx: Context, label = 'Checking'): AofReport {
   requireDirectory(ctx)
   return withProgress(ctx.io, label, (onProgress) =>
-    checkAof({ dir: ctx.dir, fileName: ctx.fileName, onProgress }),
+    checkAof({ ...storeOf(ctx), onProgress }),
   )
 }
 

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { AofProblem, AofReport } from '@aof-persist/core'
+import type { AofProblem, AofReport, Storage } from '@aof-persist/core'
+import { readArchive } from './archive.js'
 import { CommandFailure, DEFAULT_FILE_NAME, shellQuote } from './args.js'
 import { plural, styleFor, type CliIo, type Style } from './terminal.js'
 
@@ -15,6 +16,10 @@ export interface Context {
   /** The store directory as the user typed it, for commands we suggest. */
   dirArg: string
   fileName: string
+  /** True for a command that changes the store (an archive cannot be changed). */
+  changes: boolean
+  /** A downloaded archive (a tar file) in place of a directory, once read: in memory. */
+  storage?: Storage
   /** The `--reducer` module as the user typed it, once it is loaded. */
   reducerModule?: string
   /** Writes a line to stdout. */
@@ -28,6 +33,7 @@ export function makeContext(
   io: CliIo,
   dirArg: string,
   fileName: string,
+  changes = false,
 ): Context {
   return {
     io,
@@ -36,6 +42,7 @@ export function makeContext(
     dir: resolve(io.cwd, dirArg),
     dirArg,
     fileName,
+    changes,
     print: (line = '') => void io.stdout.write(line + '\n'),
     warn: (line = '') => void io.stderr.write(line + '\n'),
   }
@@ -54,17 +61,40 @@ export function suggest(
 }
 
 /**
- * Fails (exit 1) unless `ctx.dir` is an existing directory. Checked up front because the core's
- * `openAof` creates a missing directory, and a typo must not become an empty store.
+ * Fails (exit 1) unless `ctx.dir` is an existing directory, or, for a command that only reads,
+ * a store downloaded from a browser (a tar archive), which it reads into memory. Checked up
+ * front because the core's `openAof` creates a missing directory, and a typo must not become
+ * an empty store.
  */
 export function requireDirectory(ctx: Context): void {
-  let isDir = false
+  if (ctx.storage) return
+  let st
   try {
-    isDir = statSync(ctx.dir).isDirectory()
+    st = statSync(ctx.dir)
   } catch {
     throw new CommandFailure(`${ctx.dirArg}: no such directory`)
   }
-  if (!isDir) throw new CommandFailure(`${ctx.dirArg}: not a directory`)
+  if (st.isDirectory()) return
+  if (!st.isFile()) throw new CommandFailure(`${ctx.dirArg}: not a directory`)
+  if (ctx.changes) {
+    throw new CommandFailure(
+      `${ctx.dirArg} is a file (a store downloaded as an archive?): this command changes a store, and an archive is read-only. Extract it (tar -xf ${shellQuote(ctx.dirArg)}) and run it on the directory.`,
+    )
+  }
+  const read = readArchive(ctx.dir, ctx.dirArg, ctx.fileName)
+  ctx.storage = read.storage
+  ctx.fileName = read.fileName
+}
+
+/** Where the core's read-only tools find the store: the directory, or the archive read into memory. */
+export function storeOf(ctx: Context): {
+  dir?: string
+  storage?: Storage
+  fileName: string
+} {
+  return ctx.storage
+    ? { storage: ctx.storage, fileName: ctx.fileName }
+    : { dir: ctx.dir, fileName: ctx.fileName }
 }
 
 /** True when `problem` is in the last file the manifest lists, the only one `aof fix` may cut. */

@@ -1,6 +1,6 @@
 import { readAofEntries } from '@aof-persist/core'
 import { CommandFailure, EXIT_OK } from './args.js'
-import { requireDirectory, type Context } from './context.js'
+import { requireDirectory, storeOf, type Context } from './context.js'
 import { loadReducer, loadReplayers, replay } from './replay.js'
 import { formatTime, withProgress, withStatus } from './terminal.js'
 
@@ -42,11 +42,7 @@ export async function exportState(
 
   const result = withProgress(ctx.io, 'Reading', (onProgress) => {
     function* records(): Generator<unknown> {
-      for (const entry of readAofEntries({
-        dir: ctx.dir,
-        fileName: ctx.fileName,
-        onProgress,
-      })) {
+      for (const entry of readAofEntries({ ...storeOf(ctx), onProgress })) {
         if (entry.kind === 'timestamp') {
           seen.timestamps++
           if (until !== undefined && entry.time > until) {

@@ -7,7 +7,12 @@ import {
 import { EXIT_FAILURE, EXIT_OK } from './args.js'
 import { describeManifest, fileTable, readReport } from './check.js'
 import { recordedKind } from './kind.js'
-import { printProblem, requireDirectory, type Context } from './context.js'
+import {
+  printProblem,
+  requireDirectory,
+  storeOf,
+  type Context,
+} from './context.js'
 import { formatTime, progressBar, table } from './terminal.js'
 
 /** Options of `aof inspect`. */
@@ -30,11 +35,7 @@ function* entriesUpTo(
   if (limit === 0) return
   let records = 0
   try {
-    for (const entry of readAofEntries({
-      dir: ctx.dir,
-      fileName: ctx.fileName,
-      onProgress,
-    })) {
+    for (const entry of readAofEntries({ ...storeOf(ctx), onProgress })) {
       yield entry
       if (entry.kind === 'record' && ++records === limit) return
     }

@@ -6,7 +6,7 @@ import {
   type AofError,
   type AofKind,
 } from '@aof-persist/core'
-import type { Context } from './context.js'
+import { storeOf, type Context } from './context.js'
 import { withProgress } from './terminal.js'
 
 /** Which adapter wrote a store, and whether its records read the way that adapter reads them. */
@@ -33,10 +33,7 @@ export function recordedKind(ctx: Context): {
   kind: string | null
   version: number
 } {
-  for (const entry of readAofEntries({
-    dir: ctx.dir,
-    fileName: ctx.fileName,
-  })) {
+  for (const entry of readAofEntries(storeOf(ctx))) {
     if (entry.kind !== 'record') continue
     const snap = readSnapshot(entry.value)
     return { kind: snap?.kind ?? null, version: snap?.version ?? 0 }
@@ -57,6 +54,7 @@ export async function checkKind(ctx: Context): Promise<KindCheck> {
     redux: await import('@aof-persist/redux'),
     zustand: await import('@aof-persist/zustand'),
   }
+  const where = ctx.storage?.location ?? ctx.dir
   const read = (kind: AofKind) =>
     withProgress(
       ctx.io,
@@ -64,14 +62,10 @@ export async function checkKind(ctx: Context): Promise<KindCheck> {
       (onProgress) =>
         adapters[kind].checkRecords(
           locatedRecords(
-            readAofEntries({
-              dir: ctx.dir,
-              fileName: ctx.fileName,
-              onProgress,
-            }),
-            ctx.dir,
+            readAofEntries({ ...storeOf(ctx), onProgress }),
+            where,
           ),
-          ctx.dir,
+          where,
         ),
     )
   if (recorded !== null && !isKnown(recorded)) {

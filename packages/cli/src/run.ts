@@ -336,7 +336,7 @@ async function runCommand(argv: string[], full: CliIo): Promise<number> {
     if (args.length > wanted.length)
       throw new UsageError(`unexpected argument "${args[wanted.length]}"`)
     const target = command.changes ? keepGoing(full) : full
-    ctx = makeContext(target, dir, fileName)
+    ctx = makeContext(target, dir, fileName, command.changes === true)
     return await command.run(ctx, values, args)
   } catch (e) {
     if (e instanceof OutputClosed) throw e

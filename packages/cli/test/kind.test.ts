@@ -1,6 +1,7 @@
 // `aof check` and `aof inspect` know which adapter wrote a store, and check reads every record
 // the way that adapter will at start-up, so the command and the app never disagree.
-import { appendFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { appendFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { aofPersist, withAof } from '@aof-persist/redux'
 import { aof as aofMiddleware } from '@aof-persist/zustand'
@@ -108,5 +109,48 @@ describe('aof inspect shows the kind', () => {
       logKind: 'zustand',
       version: 2,
     })
+  })
+})
+
+describe('a store downloaded from a browser (a tar archive)', () => {
+  it('aof check, inspect and stats read it in place; commands that change a store refuse it', async () => {
+    const dir = await zustandStore()
+    const parent = join(dir, '..')
+    const tar = join(parent, 'notes.tar')
+    const made = spawnSync('tar', [
+      '--format=ustar',
+      '-cf',
+      tar,
+      '-C',
+      parent,
+      'store',
+    ])
+    expect(made.status).toBe(0)
+    const check = aof(['check', tar])
+    expect(check.status).toBe(0)
+    expect(check.stdout).toContain(
+      'Kind zustand (written by @aof-persist/zustand), version 2',
+    )
+    expect(check.stdout).toContain('All AOF files and manifest are valid')
+    const lines = aof(['inspect', tar, '--json'])
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; value?: unknown })
+    expect(lines[0]).toEqual({ kind: 'store', logKind: 'zustand', version: 2 })
+    expect(lines.filter((l) => l.kind === 'record')).toHaveLength(3)
+    expect(aof(['stats', tar]).status).toBe(0)
+    const fix = aof(['fix', tar, '--yes'])
+    expect(fix.status).toBe(1)
+    expect(fix.stderr).toMatch(
+      /an archive is read-only\. Extract it \(tar -xf .*notes\.tar\)/,
+    )
+  })
+
+  it('a file that is no store archive is named, exit 1', () => {
+    const file = join(tempDir(), 'not.tar')
+    writeFileSync(file, 'hello')
+    const r = aof(['check', file])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/holds no AOF manifest/)
   })
 })
