@@ -20,19 +20,28 @@ const summaryLine: Reporter = {
   },
 }
 
-const src = (pkg: string) =>
-  fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url))
+const src = (pkg: string, entry = 'index') =>
+  fileURLToPath(new URL(`./packages/${pkg}/src/${entry}.ts`, import.meta.url))
 
 export default defineConfig({
   resolve: {
     // Package tests run against the sources, so a change in core is seen by the adapters'
     // tests without a rebuild. The built dist/ is exercised by test/dist.test.ts in each
     // package and by the examples, which import the packages by name.
-    alias: {
-      '@aof-persist/core': src('core'),
-      '@aof-persist/redux': src('redux'),
-      '@aof-persist/zustand': src('zustand'),
-    },
+    // Exact names (a plain string would also rewrite subpaths such as @aof-persist/core/portable).
+    alias: [
+      { find: /^@aof-persist\/core$/, replacement: src('core') },
+      {
+        find: /^@aof-persist\/core\/portable$/,
+        replacement: src('core', 'portable'),
+      },
+      {
+        find: /^@aof-persist\/core\/conformance$/,
+        replacement: src('core', 'conformance'),
+      },
+      { find: /^@aof-persist\/redux$/, replacement: src('redux') },
+      { find: /^@aof-persist\/zustand$/, replacement: src('zustand') },
+    ],
   },
   test: {
     include: [

@@ -1,5 +1,5 @@
-// The root vitest config aliases @aof-persist/core to its sources, subpaths included.
-import { storageConformance } from '../../core/src/conformance.js'
+// The root vitest config maps @aof-persist/core/conformance to its source.
+import { storageConformance } from '@aof-persist/core/conformance'
 import type { Worker as PwWorker } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Probe } from './fixtures/probe.js'
