@@ -204,7 +204,7 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
   #workerFailed(cause: unknown): AofError {
     return new AofError(
       'AOF_IO',
-      `The aof-persist worker for ${this.dir} could not start or stopped: ${String((cause as Error)?.message ?? cause)}. Without a bundler, serve the package's dist/ folder as it is (worker.js beside index.js); with a bundler that does not copy it, pass the worker option (see docs/learn/browser.md).`,
+      `The aof-persist worker for ${this.dir} could not start or stopped: ${String((cause as Error)?.message ?? cause)}. Without a bundler, serve the package's dist/ folder as it is (worker.js beside index.js); with a bundler that does not copy it, pass the worker option (see https://github.com/aof-persist/aof-persist/blob/main/docs/learn/browser.md#bundlers-and-plain-modules).`,
       { cause },
     )
   }

@@ -21,7 +21,8 @@ export interface BrowserAofOptions<A = unknown> {
    * When the worker makes appended records durable: `always` flushes (fdatasync) each batch the
    * main thread posts before acknowledging it, `everysec` about once a second, `no` never (the
    * OS decides). On the main thread no record is durable when `append` returns under any
-   * policy: `await log.durable()` is. See docs/learn/browser.md.
+   * policy: `await log.durable()` is. See
+   * https://github.com/aof-persist/aof-persist/blob/main/docs/learn/browser.md.
    * @default 'everysec'
    */
   fsync?: FsyncPolicy

@@ -9,7 +9,11 @@ export const DEFAULT_FILE_NAME = 'appendonly.aof'
 /** Default `autoRewritePercentage`: rewrite once the log has doubled since the last rewrite. */
 export const DEFAULT_AUTO_REWRITE_PERCENTAGE = 100
 
-/** Default `autoRewriteMinSize`: 4 MiB. See docs/learn/rewrite.md for the start-up time it buys. */
+/**
+ * Default `autoRewriteMinSize`: 4 MiB. See
+ * https://github.com/aof-persist/aof-persist/blob/main/docs/learn/rewrite.md for the start-up
+ * time it buys.
+ */
 export const DEFAULT_AUTO_REWRITE_MIN_SIZE = 4 * 1024 * 1024
 
 /** The fsync policies, in redis.conf's order. */
