@@ -62,31 +62,37 @@ const fmt = (n) =>
         ? n.toFixed(2)
         : n.toPrecision(3)
 
+/**
+ * The floor of the append figures: `n` actions through JSON.stringify, written to a file in
+ * one write per 64 KB (ms).
+ */
+function writeFloorMs(n) {
+  const fd = fs.openSync(path.join(tmp, `floor-${dirNo++}`), 'a')
+  const t0 = now()
+  let parts = []
+  let len = 0
+  for (let i = 0; i < n; i++) {
+    const s = JSON.stringify(action(i)) + '\n'
+    parts.push(s)
+    len += s.length
+    if (len >= 65536) {
+      fs.writeSync(fd, parts.join(''))
+      parts = []
+      len = 0
+    }
+  }
+  if (parts.length) fs.writeSync(fd, parts.join(''))
+  const t = now() - t0
+  fs.closeSync(fd)
+  return t
+}
+
 // 1. everysec burst append throughput vs JSON.stringify + one write per 64 KB. Long enough
 //    (over a second per run) that the once-a-second background fdatasync is part of it.
 {
   const N = quick ? 200_000 : 1_500_000
   const BURST = 1000
-  const floorMs = await best(5, async () => {
-    const fd = fs.openSync(path.join(tmp, `floor-${dirNo++}`), 'a')
-    const t0 = now()
-    let parts = []
-    let len = 0
-    for (let i = 0; i < N; i++) {
-      const s = JSON.stringify(action(i)) + '\n'
-      parts.push(s)
-      len += s.length
-      if (len >= 65536) {
-        fs.writeSync(fd, parts.join(''))
-        parts = []
-        len = 0
-      }
-    }
-    if (parts.length) fs.writeSync(fd, parts.join(''))
-    const t = now() - t0
-    fs.closeSync(fd)
-    return t
-  })
+  const floorMs = await best(5, async () => writeFloorMs(N))
   const oursMs = await best(5, async () => {
     const aof = openAof({ dir: freshDir(), fsync: 'everysec' })
     const t0 = now()
@@ -117,26 +123,7 @@ const fmt = (n) =>
 //     by the buffer: the heap the burst leaves behind is measured too.
 {
   const N = 300_000
-  const floorMs = await best(5, async () => {
-    const fd = fs.openSync(path.join(tmp, `floor-${dirNo++}`), 'a')
-    const t0 = now()
-    let parts = []
-    let len = 0
-    for (let i = 0; i < N; i++) {
-      const s = JSON.stringify(action(i)) + '\n'
-      parts.push(s)
-      len += s.length
-      if (len >= 65536) {
-        fs.writeSync(fd, parts.join(''))
-        parts = []
-        len = 0
-      }
-    }
-    if (parts.length) fs.writeSync(fd, parts.join(''))
-    const t = now() - t0
-    fs.closeSync(fd)
-    return t
-  })
+  const floorMs = await best(5, async () => writeFloorMs(N))
   let maxBuffer = 0
   const oursMs = await best(5, async () => {
     const aof = openAof({ dir: freshDir(), fsync: 'no' })
