@@ -14,6 +14,14 @@ export const CRON_MS = 250
  */
 export const WRITE_BUFFER_CHARS = 64 * 1024
 
+/**
+ * A turn's text up to this many characters is handed to the storage as a string (where it can
+ * write one), longer text as bytes: telling a complete string write from a short one takes
+ * counting the text's UTF-8 bytes, which costs less than encoding a few records into a buffer
+ * but more than `encodeInto` (which counts as it encodes) for a burst's 64K characters.
+ */
+export const TEXT_WRITE_MAX_CHARS = 1024
+
 /** Runs `fn` at the end of this turn of the event loop (its check phase, on Node). */
 export const afterTurn: (fn: () => void) => void =
   typeof setImmediate === 'function'
@@ -45,10 +53,10 @@ export class IncrWriter {
   appended = 0
   writeError: AofError | null = null
 
-  // Lines (without their newline) appended but not yet written; `#chars` is their length.
-  #lines: string[] = []
-  #chars = 0
-  #lineRecords = 0
+  // The lines appended but not yet written, each with its newline, as one string: a turn's
+  // single record is written as it is, with no array or join per turn.
+  #text = ''
+  #textRecords = 0
   /** Bytes of a write that failed half-way and could not be cut back, still to be written. */
   #pending: Uint8Array | null = null
   #pendingRecords = 0
@@ -56,6 +64,11 @@ export class IncrWriter {
   #batchDepth = 0
   #flushScheduled = false
   #closed = false
+  /** The end-of-turn callback, made once: no closure per turn. */
+  readonly #turnEnd = (): void => {
+    this.#flushScheduled = false
+    this.#endOfTurn()
+  }
   #encoder = new TextEncoder()
   #out = new Uint8Array(WRITE_BUFFER_CHARS * 3 + 16)
 
@@ -77,14 +90,12 @@ export class IncrWriter {
 
   /** Characters appended and not yet written (about their bytes: exact for ASCII). */
   get bufferedChars(): number {
-    return this.#chars + (this.#pending?.length ?? 0)
+    return this.#text.length + (this.#pending?.length ?? 0)
   }
 
   /** Bytes appended and not yet written, exactly. */
   bufferedBytes(): number {
-    let n = this.#pending?.length ?? 0
-    for (const line of this.#lines) n += utf8Length(line) + 1
-    return n
+    return utf8Length(this.#text) + (this.#pending?.length ?? 0)
   }
 
   /** Appends one record, already encoded as one line of JSON (no newline). */
@@ -93,20 +104,17 @@ export class IncrWriter {
       const sec = Math.floor(Date.now() / 1000)
       if (sec !== this.#lastTs) {
         this.#lastTs = sec
-        const line = timestampLine(sec)
-        this.#lines.push(line)
-        this.#chars += line.length + 1
+        this.#text += timestampLine(sec) + '\n'
       }
     }
-    this.#lines.push(json)
-    this.#chars += json.length + 1
-    this.#lineRecords++
+    this.#text += json + '\n'
+    this.#textRecords++
     this.appended++
     if (this.#fsync === 'always' && this.#batchDepth === 0) this.#commit()
     else {
       // A burst of appends in one turn is written in pieces: memory stays bounded by the
       // buffer. While a write is failing (a full disk) the retries wait for the turn's end.
-      if (this.#chars >= WRITE_BUFFER_CHARS && this.writeError === null)
+      if (this.#text.length >= WRITE_BUFFER_CHARS && this.writeError === null)
         this.write()
       this.#scheduleFlush()
     }
@@ -139,10 +147,7 @@ export class IncrWriter {
     if (this.#flushScheduled) return
     this.#flushScheduled = true
     // Every append of the turn shares one write.
-    afterTurn(() => {
-      this.#flushScheduled = false
-      this.#endOfTurn()
-    })
+    afterTurn(this.#turnEnd)
   }
 
   #endOfTurn(): void {
@@ -170,20 +175,34 @@ export class IncrWriter {
   write(): boolean {
     if (this.paused) return true
     if (this.#pending !== null) {
-      if (!this.#writeBytes(this.#pending, this.#pendingRecords, true))
+      if (!this.#writeBytes(this.#pending, this.#pendingRecords, true, 0))
         return false
       this.#pending = null
       this.#pendingRecords = 0
     }
-    if (this.#lines.length === 0) return true
-    // A trailing '' makes join end the text with a newline without another concatenation.
-    this.#lines.push('')
-    const text = this.#lines.join('\n')
-    const records = this.#lineRecords
-    this.#lines = []
-    this.#chars = 0
-    this.#lineRecords = 0
-    return this.#writeBytes(this.#encode(text), records, false)
+    const text = this.#text
+    if (text === '') return true
+    const records = this.#textRecords
+    this.#text = ''
+    this.#textRecords = 0
+    const file = this.file
+    if (file.writeText === undefined || text.length > TEXT_WRITE_MAX_CHARS)
+      return this.#writeBytes(this.#encode(text), records, false, 0)
+    // Node's fs writes a string without the encode into a buffer and the view over it that
+    // bytes need. Only a short write or a failure turns the text into bytes, to go on from
+    // where the file stopped (were the length check ever wrong, that path would only find
+    // nothing left to write).
+    let done: number
+    try {
+      done = file.writeText(text, this.size)
+    } catch (err) {
+      return this.#failed(this.#encode(text), 0, records, false, err)
+    }
+    if (done === utf8Length(text)) {
+      this.#wrote(done, records)
+      return true
+    }
+    return this.#writeBytes(this.#encode(text), records, false, done)
   }
 
   #encode(text: string): Uint8Array {
@@ -195,8 +214,13 @@ export class IncrWriter {
     return this.#out.subarray(0, written)
   }
 
-  #writeBytes(data: Uint8Array, records: number, isPending: boolean): boolean {
-    let done = 0
+  /** Writes `data` from its byte `done` on (the bytes before it are in the file already). */
+  #writeBytes(
+    data: Uint8Array,
+    records: number,
+    isPending: boolean,
+    done: number,
+  ): boolean {
     try {
       while (done < data.length) {
         const n = this.file.write(data.subarray(done), this.size + done)
@@ -208,34 +232,52 @@ export class IncrWriter {
         done += n
       }
     } catch (err) {
-      if (done > 0) {
-        try {
-          this.file.truncate(this.size)
-          done = 0
-        } catch {
-          // Could not cut the partial record off: keep what was written and only retry the
-          // rest, so the record is completed rather than started again (as Redis does).
-        }
-      }
-      this.size += done
-      // `data` may be the reused encode buffer: keep a copy of what is still to be written.
-      this.#pending = isPending ? data.subarray(done) : data.slice(done)
-      this.#pendingRecords = records
-      const first = this.writeError === null
-      this.writeError = ioError(
-        'Writing to the AOF',
-        this.#describe(this.name),
-        err,
-        'The records stay queued and are retried; free some space or fix the disk.',
-      )
-      if (first) this.#report(this.writeError)
-      this.syncer.settle(this.writeError)
-      return false
+      return this.#failed(data, done, records, isPending, err)
     }
-    this.size += done
+    this.#wrote(done, records)
+    return true
+  }
+
+  #wrote(bytes: number, records: number): void {
+    this.size += bytes
     this.written += records
     this.writeError = null
-    return true
+  }
+
+  /**
+   * A write of `data` failed after its first `done` bytes reached the file: cut them back (a
+   * half record must never stay), keep the rest queued, report the error once. Returns false.
+   */
+  #failed(
+    data: Uint8Array,
+    done: number,
+    records: number,
+    isPending: boolean,
+    err: unknown,
+  ): false {
+    if (done > 0) {
+      try {
+        this.file.truncate(this.size)
+        done = 0
+      } catch {
+        // Could not cut the partial record off: keep what was written and only retry the
+        // rest, so the record is completed rather than started again (as Redis does).
+      }
+    }
+    this.size += done
+    // `data` may be the reused encode buffer: keep a copy of what is still to be written.
+    this.#pending = isPending ? data.subarray(done) : data.slice(done)
+    this.#pendingRecords = records
+    const first = this.writeError === null
+    this.writeError = ioError(
+      'Writing to the AOF',
+      this.#describe(this.name),
+      err,
+      'The records stay queued and are retried; free some space or fix the disk.',
+    )
+    if (first) this.#report(this.writeError)
+    this.syncer.settle(this.writeError)
+    return false
   }
 
   /** Writes what is buffered and fdatasyncs it now; throws `AOF_IO`. */
@@ -263,7 +305,7 @@ export class IncrWriter {
   resume(): void {
     if (!this.paused) return
     this.paused = false
-    if (this.#lines.length > 0) this.#scheduleFlush()
+    if (this.#text !== '') this.#scheduleFlush()
     this.syncer.kick()
   }
 
@@ -295,16 +337,22 @@ export class IncrWriter {
   }
 }
 
-/** UTF-8 byte length of a string, without allocating. */
-function utf8Length(s: string): number {
+/**
+ * The bytes of `s` in UTF-8, without allocating, counted as `TextEncoder` and Node's fs encode
+ * it: a lone surrogate (possible in `appendJson`'s text) becomes U+FFFD, 3 bytes.
+ */
+export function utf8Length(s: string): number {
   let n = s.length
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)
     if (c < 0x80) continue
     if (c < 0x800) n += 1
     else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      n += 2 // a surrogate pair: 4 bytes for 2 units
-      i++
+      const d = s.charCodeAt(i + 1)
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 2 // a surrogate pair: 4 bytes for 2 units
+        i++
+      } else n += 2
     } else n += 2
   }
   return n
