@@ -1,7 +1,8 @@
 import { ioError, type AofError } from './errors.js'
 import { Syncer } from './fsync.js'
-import { timestampLine } from './record.js'
+import { timestampLine, utf8Length } from './record.js'
 import type { StorageFile } from './storage.js'
+import { afterTask, afterTurn, TASK_WRITES } from './turns.js'
 import type { FsyncPolicy } from './types.js'
 
 /** How often the background timer looks for written-but-unsynced data and failed writes. */
@@ -22,16 +23,11 @@ export const WRITE_BUFFER_CHARS = 64 * 1024
  */
 export const TEXT_WRITE_MAX_CHARS = 1024
 
-/** Runs `fn` at the end of this turn of the event loop (its check phase, on Node). */
-export const afterTurn: (fn: () => void) => void =
-  typeof setImmediate === 'function'
-    ? (fn) => void setImmediate(fn)
-    : (fn) => void setTimeout(fn, 0)
-
 /**
  * The incr writer: the current incr file, the buffer of appended lines, the offset the next
- * write goes to, and when the buffer is written (at the end of the turn, past 64K characters,
- * at once under `always`). When written data reaches the disk is the {@link Syncer}'s.
+ * write goes to, and when the buffer is written (at the end of the task that appended, past 64K
+ * characters, at once under `always`). When written data reaches the disk is the
+ * {@link Syncer}'s.
  */
 export class IncrWriter {
   readonly #fsync: FsyncPolicy
@@ -63,10 +59,18 @@ export class IncrWriter {
   #lastTs = -1
   #batchDepth = 0
   #flushScheduled = false
+  /** Writes at the end of a task since the last one at the end of a turn. */
+  #taskWrites = 0
   #closed = false
-  /** The end-of-turn callback, made once: no closure per turn. */
+  // The callbacks of the scheduled writes, made once: no closure per turn.
+  readonly #taskEnd = (): void => {
+    this.#flushScheduled = false
+    this.#taskWrites++
+    this.#endOfTurn()
+  }
   readonly #turnEnd = (): void => {
     this.#flushScheduled = false
+    this.#taskWrites = 0
     this.#endOfTurn()
   }
   #encoder = new TextEncoder()
@@ -146,8 +150,11 @@ export class IncrWriter {
   #scheduleFlush(): void {
     if (this.#flushScheduled) return
     this.#flushScheduled = true
-    // Every append of the turn shares one write.
-    afterTurn(this.#turnEnd)
+    // The appends of this task (an event handler, a timer's callback) share one write, made
+    // as it ends. After TASK_WRITES of those the writer waits for the end of the turn once,
+    // so a turn of many tasks that append gathers them instead of writing once per task.
+    if (this.#taskWrites < TASK_WRITES) afterTask(this.#taskEnd)
+    else afterTurn(this.#turnEnd)
   }
 
   #endOfTurn(): void {
@@ -335,25 +342,4 @@ export class IncrWriter {
       // nothing more can be done while the process exits
     }
   }
-}
-
-/**
- * The bytes of `s` in UTF-8, without allocating, counted as `TextEncoder` and Node's fs encode
- * it: a lone surrogate (possible in `appendJson`'s text) becomes U+FFFD, 3 bytes.
- */
-export function utf8Length(s: string): number {
-  let n = s.length
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c < 0x80) continue
-    if (c < 0x800) n += 1
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1)
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 2 // a surrogate pair: 4 bytes for 2 units
-        i++
-      } else n += 2
-    } else n += 2
-  }
-  return n
 }
