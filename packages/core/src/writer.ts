@@ -35,8 +35,16 @@ export class IncrWriter {
   readonly #describe: (name: string) => string
   readonly #report: (err: AofError) => void
   readonly syncer: Syncer
-  /** Called at the end of every turn that wrote, and by the timer: auto-rewrite checks. */
+  /**
+   * The auto-rewrite check: called by the timer, and after a write once the current incr file
+   * (written and buffered) reaches {@link IncrWriter.rewriteCheckAt} bytes.
+   */
   onTurnEnd: () => void = () => {}
+  /**
+   * The size of the current incr file below which the auto-rewrite rule cannot be met, as the
+   * last check worked it out (0: check after every write). The check sets it.
+   */
+  rewriteCheckAt = 0
 
   file: StorageFile
   name: string
@@ -160,18 +168,18 @@ export class IncrWriter {
   #endOfTurn(): void {
     if (this.#closed) return
     this.write()
+    // As Redis's beforeSleep: everysec starts its fdatasync once a second has passed (a clock
+    // read). The auto-rewrite rule is worked out again only once it can be met.
     if (this.#fsync === 'everysec') this.syncer.everysec()
-    this.onTurnEnd()
+    if (this.size + this.bufferedChars >= this.rewriteCheckAt) this.onTurnEnd()
   }
 
-  /** The timer's tick (Redis's serverCron): retry failed writes, fsync what the turns wrote. */
+  /** The timer's tick (Redis's serverCron): retry failed writes, fsync what the tasks wrote. */
   tick(): void {
     if (this.#closed) return
-    if (!this.#flushScheduled) this.#endOfTurn()
-    else {
-      if (this.#fsync === 'everysec') this.syncer.everysec()
-      this.onTurnEnd()
-    }
+    if (!this.#flushScheduled) this.write()
+    if (this.#fsync === 'everysec') this.syncer.everysec()
+    this.onTurnEnd()
   }
 
   /**
@@ -321,6 +329,7 @@ export class IncrWriter {
     this.name = name
     this.file = file
     this.size = 0
+    this.rewriteCheckAt = 0
     this.syncer.switched()
   }
 
