@@ -85,6 +85,31 @@ export function fileConformance(t: DefineTest): void {
   )
 
   t(
+    'writeText, where the storage has it, writes UTF-8 at the offset and returns its byte count',
+    async (s) => {
+      const f = await s.open('t1', rw)
+      if (f.writeText === undefined) {
+        f.close()
+        return
+      }
+      // A 2-, 3- and 4-byte character, and a lone surrogate (U+FFFD, 3 bytes).
+      const text = 'aé€😀\ud800\n'
+      const n = f.writeText(text, 0)
+      const whole = bytes(text).length
+      ok(n > 0 && n <= whole, `writeText returns 1..${whole}: got ${n}`)
+      equal(f.size(), n, 'size after a writeText that returned n')
+      writeAll(f, bytes(text).subarray(n), n)
+      equal(f.writeText('XY', 1), 2, 'writeText of 2 ASCII bytes at offset 1')
+      equal(
+        [...readAt(f, 0, whole)],
+        [...bytes('aXY' + text.slice(2))],
+        'bytes as TextEncoder encodes them, overwritten at the offset',
+      )
+      f.close()
+    },
+  )
+
+  t(
     'reads at or past the end return 0; a read across the end returns what is there',
     async (s) => {
       await put(s, 't1', 'abcdef')

@@ -87,6 +87,7 @@ function nodeFile(fd: number): StorageFile {
     size: () => fs.fstatSync(fd).size,
     read: (buf, at) => fs.readSync(fd, buf, 0, buf.length, at),
     write: (data, at) => fs.writeSync(fd, data, 0, data.length, at),
+    writeText: (text, at) => fs.writeSync(fd, text, at, 'utf8'),
     truncate: (size) => fs.ftruncateSync(fd, size),
     sync: () => fs.fdatasyncSync(fd),
     syncInBackground: () =>

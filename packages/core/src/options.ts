@@ -41,6 +41,20 @@ export function isRewriteDue(s: {
   return growthPercent(s.currentSize, s.baseSize) >= percentage
 }
 
+/**
+ * A size below which {@link isRewriteDue} is false for this base and these options (Infinity
+ * when it never is): a smaller log needs no check. It errs low, never high.
+ */
+export function rewriteDueSize(
+  baseSize: number,
+  o: { autoRewritePercentage: number; autoRewriteMinSize: number },
+): number {
+  if (o.autoRewritePercentage <= 0) return Infinity
+  const base = baseSize > 0 ? baseSize : 1
+  const grown = Math.floor(((o.autoRewritePercentage + 100) * base) / 100) - 1
+  return Math.max(o.autoRewriteMinSize + 1, grown)
+}
+
 /** Growth of `currentSize` over `baseSize` in whole percent, as Redis computes it. */
 export function growthPercent(currentSize: number, baseSize: number): number {
   const base = baseSize > 0 ? baseSize : 1

@@ -238,3 +238,24 @@ function notSerializable(record: unknown, cause: unknown): AofError {
     { cause },
   )
 }
+
+/**
+ * The bytes of `s` in UTF-8, without allocating, counted as `TextEncoder` and Node's fs encode
+ * it: a lone surrogate (possible in `appendJson`'s text) becomes U+FFFD, 3 bytes.
+ */
+export function utf8Length(s: string): number {
+  let n = s.length
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x80) continue
+    if (c < 0x800) n += 1
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1)
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 2 // a surrogate pair: 4 bytes for 2 units
+        i++
+      } else n += 2
+    } else n += 2
+  }
+  return n
+}

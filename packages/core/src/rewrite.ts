@@ -8,7 +8,7 @@ import {
   type Manifest,
 } from './manifest.js'
 import { HistoryFiles } from './history.js'
-import { isRewriteDue } from './options.js'
+import { isRewriteDue, rewriteDueSize } from './options.js'
 import { encodeJson, timestampLine } from './record.js'
 import {
   io,
@@ -100,6 +100,7 @@ export class Rewriter<A> {
   /** Sets the snapshot function of automatic rewrites (`Aof.setSnapshot`). */
   setSnapshot(snapshot: (() => A) | undefined): void {
     this.#o.snapshot = snapshot
+    this.#w.rewriteCheckAt = 0 // the rule applies from the next write, not the next tick
   }
 
   /** A background rewrite with `snapshot`, serialized in slices. */
@@ -284,6 +285,7 @@ export class Rewriter<A> {
     }
     s.otherSize = size
     s.growthBase = size + this.#w.size + this.#w.bufferedChars
+    this.#w.rewriteCheckAt = 0 // the rule's base changed
     this.lastStatus = 'ok'
     this.failures = 0
     this.#nextAutoAt = 0
@@ -315,23 +317,25 @@ export class Rewriter<A> {
     return wrapped
   }
 
-  /** Starts an automatic rewrite when Redis's rule says one is due. */
+  /**
+   * Starts an automatic rewrite when Redis's rule says one is due, and tells the writer the
+   * size of its file below which the rule cannot be met: writes until then skip this check.
+   */
   maybeAuto(currentSize: number): void {
-    const snapshot = this.#o.snapshot
-    if (!snapshot || this.running || this.#s.status !== 'open') return
-    if (
-      !isRewriteDue({
-        currentSize,
-        baseSize: this.#s.growthBase,
-        autoRewritePercentage: this.#o.autoRewritePercentage,
-        autoRewriteMinSize: this.#o.autoRewriteMinSize,
-      })
-    ) {
-      return
-    }
-    if (Date.now() < this.#nextAutoAt) return
+    const o = this.#o
+    const s = this.#s
+    const dueAt = o.snapshot ? rewriteDueSize(s.growthBase, o) : Infinity
+    this.#w.rewriteCheckAt = dueAt - s.otherSize
+    if (currentSize < dueAt || this.running || s.status !== 'open') return
+    const due = isRewriteDue({
+      currentSize,
+      baseSize: s.growthBase,
+      autoRewritePercentage: o.autoRewritePercentage,
+      autoRewriteMinSize: o.autoRewriteMinSize,
+    })
+    if (!due || Date.now() < this.#nextAutoAt) return
     // Errors are reported to onError by #failed.
-    this.start(snapshot, true).catch(() => {})
+    this.start(o.snapshot!, true).catch(() => {})
   }
 
   /** The rewrite fields of {@link AofStats}. */

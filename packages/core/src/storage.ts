@@ -56,6 +56,15 @@ export interface StorageFile {
    * which may be fewer than `data.length` (a nearly full disk). Throws on failure.
    */
   write(data: Uint8Array, at: number): number
+  /**
+   * Writes `text` encoded as UTF-8 (a lone surrogate as U+FFFD, as `TextEncoder` does) at offset
+   * `at`, like {@link StorageFile.write}: returns the bytes written, which may be fewer than the
+   * text's UTF-8 length. Throws on failure. Optional: without it the engine encodes the text
+   * and calls `write`. Node's fs writes a string without the engine's encode into a buffer and
+   * the view over it, a measurable part of what one small write per turn costs; OPFS has no
+   * string write.
+   */
+  writeText?(text: string, at: number): number
   /** Cuts (or zero-extends) the file to `size` bytes. */
   truncate(size: number): void
   /** fdatasync: once it returns, what was written (and the size) survives power loss. */

@@ -1,6 +1,6 @@
 import { AofError } from './errors.js'
 import { encodeRecord } from './record.js'
-import { afterTurn } from './writer.js'
+import { afterTurn } from './turns.js'
 
 /** Lets the event loop turn: timers, I/O and appends run before the serializer goes on. */
 const yieldToLoop = () => new Promise<void>((resolve) => afterTurn(resolve))

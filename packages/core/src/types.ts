@@ -4,9 +4,10 @@ import type { Storage } from './storage.js'
 /**
  * When appended records reach the disk, named after redis.conf's `appendfsync`:
  * - `always`: written and fdatasync'd before `append` returns (survives power loss).
- * - `everysec`: written to the OS by the end of the event-loop turn (survives a process
- *   crash), fdatasync'd off the main thread about once a second (power loss costs at most ~1 s).
- * - `no`: written by the end of the turn; when it reaches the platter is up to the OS.
+ * - `everysec`: written to the OS as the task that appended returns to the event loop, by the
+ *   end of the turn at the latest (survives a process crash), fdatasync'd off the main thread
+ *   about once a second (power loss costs at most ~1 s).
+ * - `no`: written the same way; when it reaches the platter is up to the OS.
  */
 export type FsyncPolicy = 'always' | 'everysec' | 'no'
 

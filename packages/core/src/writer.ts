@@ -1,7 +1,8 @@
 import { ioError, type AofError } from './errors.js'
 import { Syncer } from './fsync.js'
-import { timestampLine } from './record.js'
+import { timestampLine, utf8Length } from './record.js'
 import type { StorageFile } from './storage.js'
+import { afterTask, afterTurn, TASK_WRITES } from './turns.js'
 import type { FsyncPolicy } from './types.js'
 
 /** How often the background timer looks for written-but-unsynced data and failed writes. */
@@ -15,29 +16,18 @@ export const CRON_MS = 250
 export const WRITE_BUFFER_CHARS = 64 * 1024
 
 /**
- * Runs `fn` once this turn of the event loop has ended: Node's setImmediate (its check phase);
- * elsewhere a MessageChannel message, which a browser does not throttle in a background tab the
- * way it throttles timers (to once a second or less); a timer as the last resort.
+ * A turn's text up to this many characters is handed to the storage as a string (where it can
+ * write one), longer text as bytes: telling a complete string write from a short one takes
+ * counting the text's UTF-8 bytes, which costs less than encoding a few records into a buffer
+ * but more than `encodeInto` (which counts as it encodes) for a burst's 64K characters.
  */
-export const afterTurn: (fn: () => void) => void =
-  typeof setImmediate === 'function'
-    ? (fn) => void setImmediate(fn)
-    : typeof MessageChannel === 'function'
-      ? (fn) => {
-          const { port1, port2 } = new MessageChannel()
-          // `onmessage` (a browser port's; it also starts the port) is not in Node's typings.
-          ;(port1 as unknown as { onmessage: () => void }).onmessage = () => {
-            port1.close()
-            fn()
-          }
-          port2.postMessage(null)
-        }
-      : (fn) => void setTimeout(fn, 0)
+export const TEXT_WRITE_MAX_CHARS = 1024
 
 /**
  * The incr writer: the current incr file, the buffer of appended lines, the offset the next
- * write goes to, and when the buffer is written (at the end of the turn, past 64K characters,
- * at once under `always`). When written data reaches the disk is the {@link Syncer}'s.
+ * write goes to, and when the buffer is written (at the end of the task that appended, past 64K
+ * characters, at once under `always`). When written data reaches the disk is the
+ * {@link Syncer}'s.
  */
 export class IncrWriter {
   readonly #fsync: FsyncPolicy
@@ -45,8 +35,16 @@ export class IncrWriter {
   readonly #describe: (name: string) => string
   readonly #report: (err: AofError) => void
   readonly syncer: Syncer
-  /** Called at the end of every turn that wrote, and by the timer: auto-rewrite checks. */
+  /**
+   * The auto-rewrite check: called by the timer, and after a write once the current incr file
+   * (written and buffered) reaches {@link IncrWriter.rewriteCheckAt} bytes.
+   */
   onTurnEnd: () => void = () => {}
+  /**
+   * The size of the current incr file below which the auto-rewrite rule cannot be met, as the
+   * last check worked it out (0: check after every write). The check sets it.
+   */
+  rewriteCheckAt = 0
 
   file: StorageFile
   name: string
@@ -59,17 +57,30 @@ export class IncrWriter {
   appended = 0
   writeError: AofError | null = null
 
-  // Lines (without their newline) appended but not yet written; `#chars` is their length.
-  #lines: string[] = []
-  #chars = 0
-  #lineRecords = 0
+  // The lines appended but not yet written, each with its newline, as one string: a turn's
+  // single record is written as it is, with no array or join per turn.
+  #text = ''
+  #textRecords = 0
   /** Bytes of a write that failed half-way and could not be cut back, still to be written. */
   #pending: Uint8Array | null = null
   #pendingRecords = 0
   #lastTs = -1
   #batchDepth = 0
   #flushScheduled = false
+  /** Writes at the end of a task since the last one at the end of a turn. */
+  #taskWrites = 0
   #closed = false
+  // The callbacks of the scheduled writes, made once: no closure per turn.
+  readonly #taskEnd = (): void => {
+    this.#flushScheduled = false
+    this.#taskWrites++
+    this.#endOfTurn()
+  }
+  readonly #turnEnd = (): void => {
+    this.#flushScheduled = false
+    this.#taskWrites = 0
+    this.#endOfTurn()
+  }
   #encoder = new TextEncoder()
   #out = new Uint8Array(WRITE_BUFFER_CHARS * 3 + 16)
 
@@ -91,14 +102,12 @@ export class IncrWriter {
 
   /** Characters appended and not yet written (about their bytes: exact for ASCII). */
   get bufferedChars(): number {
-    return this.#chars + (this.#pending?.length ?? 0)
+    return this.#text.length + (this.#pending?.length ?? 0)
   }
 
   /** Bytes appended and not yet written, exactly. */
   bufferedBytes(): number {
-    let n = this.#pending?.length ?? 0
-    for (const line of this.#lines) n += utf8Length(line) + 1
-    return n
+    return utf8Length(this.#text) + (this.#pending?.length ?? 0)
   }
 
   /** Appends one record, already encoded as one line of JSON (no newline). */
@@ -107,20 +116,17 @@ export class IncrWriter {
       const sec = Math.floor(Date.now() / 1000)
       if (sec !== this.#lastTs) {
         this.#lastTs = sec
-        const line = timestampLine(sec)
-        this.#lines.push(line)
-        this.#chars += line.length + 1
+        this.#text += timestampLine(sec) + '\n'
       }
     }
-    this.#lines.push(json)
-    this.#chars += json.length + 1
-    this.#lineRecords++
+    this.#text += json + '\n'
+    this.#textRecords++
     this.appended++
     if (this.#fsync === 'always' && this.#batchDepth === 0) this.#commit()
     else {
       // A burst of appends in one turn is written in pieces: memory stays bounded by the
       // buffer. While a write is failing (a full disk) the retries wait for the turn's end.
-      if (this.#chars >= WRITE_BUFFER_CHARS && this.writeError === null)
+      if (this.#text.length >= WRITE_BUFFER_CHARS && this.writeError === null)
         this.write()
       this.#scheduleFlush()
     }
@@ -152,28 +158,28 @@ export class IncrWriter {
   #scheduleFlush(): void {
     if (this.#flushScheduled) return
     this.#flushScheduled = true
-    // Every append of the turn shares one write.
-    afterTurn(() => {
-      this.#flushScheduled = false
-      this.#endOfTurn()
-    })
+    // The appends of this task (an event handler, a timer's callback) share one write, made
+    // as it ends. After TASK_WRITES of those the writer waits for the end of the turn once,
+    // so a turn of many tasks that append gathers them instead of writing once per task.
+    if (this.#taskWrites < TASK_WRITES) afterTask(this.#taskEnd)
+    else afterTurn(this.#turnEnd)
   }
 
   #endOfTurn(): void {
     if (this.#closed) return
     this.write()
+    // As Redis's beforeSleep: everysec starts its fdatasync once a second has passed (a clock
+    // read). The auto-rewrite rule is worked out again only once it can be met.
     if (this.#fsync === 'everysec') this.syncer.everysec()
-    this.onTurnEnd()
+    if (this.size + this.bufferedChars >= this.rewriteCheckAt) this.onTurnEnd()
   }
 
-  /** The timer's tick (Redis's serverCron): retry failed writes, fsync what the turns wrote. */
+  /** The timer's tick (Redis's serverCron): retry failed writes, fsync what the tasks wrote. */
   tick(): void {
     if (this.#closed) return
-    if (!this.#flushScheduled) this.#endOfTurn()
-    else {
-      if (this.#fsync === 'everysec') this.syncer.everysec()
-      this.onTurnEnd()
-    }
+    if (!this.#flushScheduled) this.write()
+    if (this.#fsync === 'everysec') this.syncer.everysec()
+    this.onTurnEnd()
   }
 
   /**
@@ -184,20 +190,34 @@ export class IncrWriter {
   write(): boolean {
     if (this.paused) return true
     if (this.#pending !== null) {
-      if (!this.#writeBytes(this.#pending, this.#pendingRecords, true))
+      if (!this.#writeBytes(this.#pending, this.#pendingRecords, true, 0))
         return false
       this.#pending = null
       this.#pendingRecords = 0
     }
-    if (this.#lines.length === 0) return true
-    // A trailing '' makes join end the text with a newline without another concatenation.
-    this.#lines.push('')
-    const text = this.#lines.join('\n')
-    const records = this.#lineRecords
-    this.#lines = []
-    this.#chars = 0
-    this.#lineRecords = 0
-    return this.#writeBytes(this.#encode(text), records, false)
+    const text = this.#text
+    if (text === '') return true
+    const records = this.#textRecords
+    this.#text = ''
+    this.#textRecords = 0
+    const file = this.file
+    if (file.writeText === undefined || text.length > TEXT_WRITE_MAX_CHARS)
+      return this.#writeBytes(this.#encode(text), records, false, 0)
+    // Node's fs writes a string without the encode into a buffer and the view over it that
+    // bytes need. Only a short write or a failure turns the text into bytes, to go on from
+    // where the file stopped (were the length check ever wrong, that path would only find
+    // nothing left to write).
+    let done: number
+    try {
+      done = file.writeText(text, this.size)
+    } catch (err) {
+      return this.#failed(this.#encode(text), 0, records, false, err)
+    }
+    if (done === utf8Length(text)) {
+      this.#wrote(done, records)
+      return true
+    }
+    return this.#writeBytes(this.#encode(text), records, false, done)
   }
 
   #encode(text: string): Uint8Array {
@@ -209,8 +229,13 @@ export class IncrWriter {
     return this.#out.subarray(0, written)
   }
 
-  #writeBytes(data: Uint8Array, records: number, isPending: boolean): boolean {
-    let done = 0
+  /** Writes `data` from its byte `done` on (the bytes before it are in the file already). */
+  #writeBytes(
+    data: Uint8Array,
+    records: number,
+    isPending: boolean,
+    done: number,
+  ): boolean {
     try {
       while (done < data.length) {
         const n = this.file.write(data.subarray(done), this.size + done)
@@ -222,34 +247,52 @@ export class IncrWriter {
         done += n
       }
     } catch (err) {
-      if (done > 0) {
-        try {
-          this.file.truncate(this.size)
-          done = 0
-        } catch {
-          // Could not cut the partial record off: keep what was written and only retry the
-          // rest, so the record is completed rather than started again (as Redis does).
-        }
-      }
-      this.size += done
-      // `data` may be the reused encode buffer: keep a copy of what is still to be written.
-      this.#pending = isPending ? data.subarray(done) : data.slice(done)
-      this.#pendingRecords = records
-      const first = this.writeError === null
-      this.writeError = ioError(
-        'Writing to the AOF',
-        this.#describe(this.name),
-        err,
-        'The records stay queued and are retried; free some space or fix the disk.',
-      )
-      if (first) this.#report(this.writeError)
-      this.syncer.settle(this.writeError)
-      return false
+      return this.#failed(data, done, records, isPending, err)
     }
-    this.size += done
+    this.#wrote(done, records)
+    return true
+  }
+
+  #wrote(bytes: number, records: number): void {
+    this.size += bytes
     this.written += records
     this.writeError = null
-    return true
+  }
+
+  /**
+   * A write of `data` failed after its first `done` bytes reached the file: cut them back (a
+   * half record must never stay), keep the rest queued, report the error once. Returns false.
+   */
+  #failed(
+    data: Uint8Array,
+    done: number,
+    records: number,
+    isPending: boolean,
+    err: unknown,
+  ): false {
+    if (done > 0) {
+      try {
+        this.file.truncate(this.size)
+        done = 0
+      } catch {
+        // Could not cut the partial record off: keep what was written and only retry the
+        // rest, so the record is completed rather than started again (as Redis does).
+      }
+    }
+    this.size += done
+    // `data` may be the reused encode buffer: keep a copy of what is still to be written.
+    this.#pending = isPending ? data.subarray(done) : data.slice(done)
+    this.#pendingRecords = records
+    const first = this.writeError === null
+    this.writeError = ioError(
+      'Writing to the AOF',
+      this.#describe(this.name),
+      err,
+      'The records stay queued and are retried; free some space or fix the disk.',
+    )
+    if (first) this.#report(this.writeError)
+    this.syncer.settle(this.writeError)
+    return false
   }
 
   /** Writes what is buffered and fdatasyncs it now; throws `AOF_IO`. */
@@ -277,7 +320,7 @@ export class IncrWriter {
   resume(): void {
     if (!this.paused) return
     this.paused = false
-    if (this.#lines.length > 0) this.#scheduleFlush()
+    if (this.#text !== '') this.#scheduleFlush()
     this.syncer.kick()
   }
 
@@ -286,6 +329,7 @@ export class IncrWriter {
     this.name = name
     this.file = file
     this.size = 0
+    this.rewriteCheckAt = 0
     this.syncer.switched()
   }
 
@@ -307,19 +351,4 @@ export class IncrWriter {
       // nothing more can be done while the process exits
     }
   }
-}
-
-/** UTF-8 byte length of a string, without allocating. */
-function utf8Length(s: string): number {
-  let n = s.length
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c < 0x80) continue
-    if (c < 0x800) n += 1
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      n += 2 // a surrogate pair: 4 bytes for 2 units
-      i++
-    } else n += 2
-  }
-  return n
 }

@@ -3,6 +3,7 @@ import * as path from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { openAof, type AofError } from '../src/index.js'
+import { isRewriteDue, rewriteDueSize } from '../src/options.js'
 import { stringifyInSlices } from '../src/stringify.js'
 import { ls, nextTurn, read, tempDir } from './helpers.js'
 
@@ -247,6 +248,63 @@ describe('automatic rewrite', () => {
     }
     again.closeSync()
     expect(replayed).toBe(count)
+  })
+
+  it('skips the check only below a size where the rule cannot be met (rewriteDueSize errs low)', () => {
+    fc.assert(
+      fc.property(
+        fc.nat({ max: 2 ** 40 }),
+        fc.integer({ min: 1, max: 1000 }),
+        fc.nat({ max: 2 ** 30 }),
+        (baseSize, autoRewritePercentage, autoRewriteMinSize) => {
+          const o = { autoRewritePercentage, autoRewriteMinSize }
+          const at = rewriteDueSize(baseSize, o)
+          const due = (currentSize: number) =>
+            isRewriteDue({ currentSize, baseSize, ...o })
+          expect(due(at - 1)).toBe(false)
+          expect(due(Math.floor(at / 2))).toBe(false)
+          // ...and it is no more than 2 bytes low.
+          expect(due(at + 2)).toBe(true)
+        },
+      ),
+    )
+    const never = { autoRewritePercentage: 0, autoRewriteMinSize: 0 }
+    expect(rewriteDueSize(100, never)).toBe(Infinity)
+  })
+
+  it('starts at the first turn past the size, after a rewrite moved the base too', async () => {
+    const dir = tempDir()
+    const aof = openAof({
+      dir,
+      timestamps: false,
+      autoRewriteMinSize: 100,
+      autoRewritePercentage: 100,
+      snapshot: () => ({ type: 'snap' }),
+    })
+    const line = { type: 'x'.repeat(19) } // 31 bytes with its newline
+    for (let round = 0; round < 2; round++) {
+      const rewrites = aof.stats().rewrites
+      let appended = 0
+      while (aof.stats().rewrites === rewrites) {
+        const before = aof.stats()
+        expect(before.rewriteInProgress).toBe(false)
+        // Not due yet (the rule on the size before this append): no rewrite has started.
+        expect(
+          isRewriteDue({
+            currentSize: before.currentSize,
+            baseSize: before.baseSize,
+            autoRewritePercentage: 100,
+            autoRewriteMinSize: 100,
+          }),
+        ).toBe(false)
+        aof.append(line)
+        appended++
+        await nextTurn()
+        while (aof.stats().rewriteInProgress) await nextTurn()
+      }
+      expect(appended).toBeGreaterThan(1)
+    }
+    await aof.close()
   })
 
   it('never starts with autoRewritePercentage 0 or without snapshot', async () => {

@@ -157,9 +157,10 @@ let inRewrite = false
 let viaImmediate = false
 const tick = () => {
   // When this tick was queued with setImmediate at the end of the previous one, the core's
-  // end-of-turn write (a setImmediate queued by the previous burst's first append) ran before
-  // it: every earlier action is in the OS, and a process kill cannot lose it. (A tick queued
-  // with setTimeout may run before that write, in the next loop's timers phase.)
+  // write of the previous burst (at the end of that tick, or after many tasks in a turn a
+  // setImmediate its first append queued, ahead of this one) ran before it: every earlier
+  // action is in the OS, and a process kill cannot lose it. (A tick queued with setTimeout may
+  // run before a write queued with setImmediate, in the next loop's timers phase.)
   if (viaImmediate) say(`w ${i}`)
   const now = app.stats().rewriteInProgress
   if (now !== inRewrite) say(now ? 'r+' : 'r-')
