@@ -1,6 +1,7 @@
 import {
   AofError,
   findUnserializable,
+  isAofError,
   openAof,
   snapshotAction,
 } from '@aof-persist/core'
@@ -84,6 +85,8 @@ export function aofPersist<S = any>(
   const dev = isDevelopment()
   /** Keys of RTK Query api slices, left out of the log under `apiSlices: 'skip'`. */
   const apiPaths = new Set<string>()
+  /** Whether an action's type must be checked against `apiPaths` (read per action). */
+  let checkApi = false
   let lazy: LazySlices | null = null
   let getState: (() => S) | null = null
   let dropped = 0
@@ -220,6 +223,7 @@ export function aofPersist<S = any>(
       lazy = request.lazy
       getState = storeState
       if (skipApi) findApiSlices(storeState(), apiPaths)
+      checkApi = skipApi && apiPaths.size !== 0
       if (request.migrated || request.count === 0) {
         // Durable before the store is handed out. Migrated: a crash before this returns leaves
         // the old log, which is migrated again at the next start. New: the log starts with a
@@ -239,7 +243,10 @@ export function aofPersist<S = any>(
         // The slice gets the state the log holds for it now, not at the next action.
         next({ type: INJECT_TYPE, payload: key })
         const state = storeState() as Record<string, unknown>
-        if (skipApi && isApiSliceState(key, state[key])) apiPaths.add(key)
+        if (skipApi && isApiSliceState(key, state[key])) {
+          apiPaths.add(key)
+          checkApi = true
+        }
         // partialize decides once, here, whether the slice is persisted at all.
         if (partialize) {
           const kept = partialize(state as S) as unknown
@@ -261,21 +268,44 @@ export function aofPersist<S = any>(
     // Actions below this middleware's call to next(), not logged yet: more than one when a
     // subscriber dispatches while the reducers' result is being announced. An entry becomes
     // null once logged.
+    // (The entries above `top` are null: the array is not resized per action.)
     const stack: (UnknownAction | null)[] = []
+    let top = 0
+    /**
+     * Appends `a`, whose reducers ran. After close() it is counted and reported instead:
+     * library timers (RTK Query's cleanup, a debounced save) dispatch after an app's shutdown
+     * code ran, and throwing then would crash where nothing can catch it. The state moves on
+     * in memory, the files do not. (Asking the log whether it is closed before every action
+     * costs more than this try.)
+     */
+    const write = (a: UnknownAction) => {
+      try {
+        log.append(a)
+      } catch (err) {
+        if (!isAofError(err) || err.code !== 'AOF_CLOSED') throw err
+        dropped++
+        report(
+          new AofError(
+            'AOF_CLOSED',
+            `Action "${String(a.type)}" reached the reducers but was not logged: the log in ${log.dir} is closed (persist.close() was called), so this change will not be there after a restart. ${dropped} action(s) dropped so far (stats().droppedAfterClose).`,
+          ),
+        )
+      }
+    }
     // A dispatch that arrives while another is in flight comes from a subscriber (this
     // middleware being last), after the reducers ran for the outer action: log the outer one
     // first, so the log keeps the order in which the reducers saw the actions. (Only the
     // innermost can be waiting: an outer one was logged when the inner one arrived.)
     const appendOuter = () => {
-      const top = stack.length - 1
-      const outer = stack[top]
+      const outer = stack[top - 1]
       if (outer != null && reduction.last === outer) {
-        log.append(outer)
-        stack[top] = null
+        write(outer)
+        stack[top - 1] = null
       }
     }
     /** Logs the state of slices injected after creation that changed since last logged. */
     const appendLateSlices = (late: LazySlices) => {
+      if (log.status === 'closed') return // the action's write reported it
       const state = storeState() as Record<string, unknown>
       for (const key of late.late) {
         if (skipApi && apiPaths.has(key)) continue
@@ -292,29 +322,13 @@ export function aofPersist<S = any>(
       if (
         type === REPLAY_TYPE ||
         type === INJECT_TYPE ||
-        (apiPaths.size !== 0 &&
-          skipApi &&
-          typeof type === 'string' &&
-          isApiAction(type, apiPaths)) ||
+        (checkApi && typeof type === 'string' && isApiAction(type, apiPaths)) ||
         (filter !== undefined && !filter(a))
       ) {
-        if (stack.length !== 0) appendOuter()
+        if (top !== 0) appendOuter()
         return next(action)
       }
-      if (log.status === 'closed') {
-        // Library timers (RTK Query's cleanup, a debounced save) dispatch after an app's
-        // shutdown code ran. Throwing here would crash where nothing can catch it; the state
-        // moves on in memory, the files do not.
-        dropped++
-        report(
-          new AofError(
-            'AOF_CLOSED',
-            `Action "${String(type)}" reached the reducers but was not logged: the log in ${log.dir} is closed (persist.close() was called), so this change will not be there after a restart. ${dropped} action(s) dropped so far (stats().droppedAfterClose).`,
-          ),
-        )
-        return next(action)
-      }
-      if (dev) {
+      if (dev && log.status !== 'closed') {
         const found = findUnserializable(a, {
           allowUndefinedProperties: true,
           ignoredPaths: IGNORED_PATHS,
@@ -326,29 +340,32 @@ export function aofPersist<S = any>(
           )
         }
       }
-      if (following.role === 'follower') {
+      if (following.role === 'follower' && log.status !== 'closed') {
         // Another tab writes the store: the action goes to it, which logs it in its order and
         // sends it back through subscribe, to be reduced then, in every tab in the same order.
         // Reducing it now too would apply it twice.
         log.append(a)
         return a
       }
-      const depth = stack.length
+      const depth = top
       if (depth !== 0) appendOuter()
-      stack.push(a)
+      stack[depth] = a
+      top = depth + 1
       reduction.last = null
       let result: unknown
       try {
         result = next(action)
       } catch (err) {
         // The reducers ran and a subscriber threw: the state changed, so the action is logged.
-        if (stack[depth] === a && reduction.last === a) log.append(a)
-        stack.length = depth
+        if (stack[depth] === a && reduction.last === a) write(a)
+        stack[depth] = null
+        top = depth
         throw err
       }
       const waiting = stack[depth] === a
-      stack.length = depth
-      if (waiting) log.append(a)
+      stack[depth] = null
+      top = depth
+      if (waiting) write(a)
       if (lazy !== null && lazy.late.size !== 0) appendLateSlices(lazy)
       return result
     }
