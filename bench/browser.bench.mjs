@@ -167,7 +167,8 @@ try {
   if (runs(1)) {
     const n = quick ? 300 : 2000
     const runs = []
-    for (let run = 0; run < 3; run++)
+    // fdatasync times vary from run to run on a shared disk: five runs, each floor and engine.
+    for (let run = 0; run < 5; run++)
       runs.push(await inWorker(p, 'appendAlways', { n, run }))
     const floor = (n / best(runs, 'floor')) * 1000
     const engine = (n / best(runs, 'engine')) * 1000
@@ -178,7 +179,7 @@ try {
       floor,
       engine / floor,
       '>= 0.9x of write + flush() by hand',
-      `${n} records, best of 3`,
+      `${n} records, best of 5`,
     )
   }
 

@@ -510,6 +510,11 @@ const bytesB = results.workloads.b.rows.map((r) => r.oursBytesPerAction)
 const spread = (xs) => Math.max(...xs) / Math.min(...xs)
 const startup100 = results.startup.rows.find((r) => r.todos === 100_000)
 const overhead100 = results.overhead.rows.find((r) => r.todos === 100_000)
+// Ours minus plain RTK is a few µs, within the noise of the main table's pair: when ours came
+// out no slower than plain RTK there, its overhead is the interleaved section's median instead.
+const aOverheadRatio =
+  a100.overheadRatio ??
+  a100.reduxPersistOverheadMs / (overhead100.oursUs / 1000)
 results.goals = {
   overheadVsFloorAt100k: {
     goal: '<= 1.5x the floor (JSON.stringify + one write per turn), workload (a)',
@@ -523,8 +528,8 @@ results.goals = {
   },
   aOverheadRatioAt100k: {
     goal: '>= 1000x (plain RTK subtracted from both)',
-    value: a100.overheadRatio,
-    met: a100.overheadRatio !== null && a100.overheadRatio >= 1000,
+    value: aOverheadRatio,
+    met: aOverheadRatio >= 1000,
   },
   bytesPerActionUnder1KB: {
     goal: '< 1 KB in (a) and (b)',
