@@ -31,6 +31,17 @@ function textMemoryStorage() {
   return { mem, texts }
 }
 
+/** A log on `mem` without timestamps whose reported errors are collected. */
+function openReporting(mem: ReturnType<typeof memoryStorage>) {
+  const errors: AofError[] = []
+  const aof = openAof({
+    storage: mem,
+    timestamps: false,
+    onError: (e) => errors.push(e),
+  })
+  return { aof, errors }
+}
+
 describe('writing records as text (StorageFile.writeText)', () => {
   it('writes non-ASCII records and lone surrogates as TextEncoder encodes them, each after the last', async () => {
     const dir = tempDir()
@@ -75,12 +86,7 @@ describe('writing records as text (StorageFile.writeText)', () => {
 
   it('finishes a short string write from the byte where the file stopped, without an error', async () => {
     const { mem } = textMemoryStorage()
-    const errors: AofError[] = []
-    const aof = openAof({
-      storage: mem,
-      timestamps: false,
-      onError: (e) => errors.push(e),
-    })
+    const { aof, errors } = openReporting(mem)
     // 5 bytes end inside "é" (bytes 4 and 5 of the record): the rest starts mid-character.
     mem.inject({ op: 'write', name: INCR, short: 5 })
     aof.append({ t: 'é€😀' })
@@ -102,12 +108,7 @@ describe('writing records as text (StorageFile.writeText)', () => {
 
   it('keeps the records of a failed string write queued, reports it once and retries', async () => {
     const { mem } = textMemoryStorage()
-    const errors: AofError[] = []
-    const aof = openAof({
-      storage: mem,
-      timestamps: false,
-      onError: (e) => errors.push(e),
-    })
+    const { aof, errors } = openReporting(mem)
     mem.inject({ op: 'write', name: INCR, code: 'ENOSPC', times: 2 })
     aof.append({ t: 'é' })
     await nextTurn()
