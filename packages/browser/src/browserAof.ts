@@ -5,6 +5,7 @@ import {
   DEFAULT_FILE_NAME,
   findUnserializable,
   isRewriteDue,
+  notify,
   rewriteBackoffMs,
   stringifyInSlices,
   type AofRecords,
@@ -327,27 +328,11 @@ class BrowserAofImpl<A> implements BrowserAof<A> {
   }
 
   #emit(event: BrowserAofEvent<A>): void {
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(event)
-      } catch (err) {
-        queueMicrotask(() => {
-          throw err
-        })
-      }
-    }
+    for (const listener of [...this.#listeners]) notify(listener, event)
   }
 
   #report(err: unknown): void {
-    const onError = this.#o.onError
-    if (!onError) return
-    try {
-      onError(err as AofError)
-    } catch (thrown) {
-      queueMicrotask(() => {
-        throw thrown
-      })
-    }
+    notify(this.#o.onError, err as AofError)
   }
 
   /** The worker is gone: nothing more can be written; pending calls fail. */

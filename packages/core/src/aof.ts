@@ -1,4 +1,4 @@
-import { AofError } from './errors.js'
+import { AofError, notify } from './errors.js'
 import { loadStore, type LoadedStore } from './loader.js'
 import { fileNames } from './manifest.js'
 import { resolveOptions, type Resolved } from './options.js'
@@ -170,18 +170,9 @@ class AofImpl<A> implements Aof<A> {
    */
   report(err: AofError, atOpen = false): void {
     const onError = this.#o.onError
-    if (!onError) {
-      if (atOpen && isDevelopment()) console.warn(`aof-persist: ${err.message}`)
-      return
-    }
-    try {
-      onError(err)
-    } catch (thrown) {
-      // A throwing onError is a bug in the app: surface it, but not in the middle of our I/O.
-      queueMicrotask(() => {
-        throw thrown
-      })
-    }
+    if (!onError && atOpen && isDevelopment())
+      console.warn(`aof-persist: ${err.message}`)
+    notify(onError, err)
   }
 
   #assertOpen(op: string): void {

@@ -114,3 +114,22 @@ export function ioError(
     { file, cause },
   )
 }
+
+/**
+ * Calls an app's callback (`onError`, a subscriber) with `value`, if there is one. What the
+ * callback throws is a bug in the app: it surfaces as an uncaught error on a microtask, not in
+ * the middle of the caller's I/O or dispatch.
+ */
+export function notify<T>(
+  callback: ((value: T) => void) | undefined,
+  value: T,
+): void {
+  if (!callback) return
+  try {
+    callback(value)
+  } catch (thrown) {
+    queueMicrotask(() => {
+      throw thrown
+    })
+  }
+}

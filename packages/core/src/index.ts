@@ -9,7 +9,13 @@ export {
   truncateAofToTimestamp,
 } from './node.js'
 export { nodeStorage } from './nodeStorage.js'
-export { AofError, isAofError } from './errors.js'
+export {
+  checkOptionNames,
+  followFailed,
+  givenLog,
+  OPEN_OPTIONS,
+} from './adapters.js'
+export { AofError, isAofError, notify } from './errors.js'
 export {
   checkKind,
   describeRecord,
@@ -38,6 +44,11 @@ export { rewriteBackoffMs } from './rewrite.js'
 export { io, runAsync, runSync } from './storage.js'
 export { stringifyInSlices } from './stringify.js'
 
+export type {
+  AdapterOptionNames,
+  FollowEvent,
+  FollowingLog,
+} from './adapters.js'
 export type { AofErrorCode, AofErrorLocation } from './errors.js'
 export type { RecordLocation } from './kind.js'
 export type { MigrateStateOptions } from './migrate.js'

@@ -38,7 +38,13 @@ export const truncateAofToTimestamp = (
   options: RepairOptions & { timestamp: number },
 ): AofCut | null => truncateAofToTimestampOn(options)
 
-export { AofError, isAofError } from './errors.js'
+export {
+  checkOptionNames,
+  followFailed,
+  givenLog,
+  OPEN_OPTIONS,
+} from './adapters.js'
+export { AofError, isAofError, notify } from './errors.js'
 export {
   checkKind,
   describeRecord,
@@ -67,6 +73,11 @@ export { rewriteBackoffMs } from './rewrite.js'
 export { io, runAsync, runSync } from './storage.js'
 export { stringifyInSlices } from './stringify.js'
 
+export type {
+  AdapterOptionNames,
+  FollowEvent,
+  FollowingLog,
+} from './adapters.js'
 export type { AofErrorCode, AofErrorLocation } from './errors.js'
 export type { RecordLocation } from './kind.js'
 export type { MigrateStateOptions } from './migrate.js'

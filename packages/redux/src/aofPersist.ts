@@ -1,11 +1,13 @@
 import {
   AofError,
   findUnserializable,
+  followFailed,
   isAofError,
+  notify,
   openAof,
   snapshotAction,
 } from '@aof-persist/core'
-import type { Aof } from '@aof-persist/core'
+import type { Aof, FollowingLog } from '@aof-persist/core'
 import { isPlainObject } from 'redux'
 import type { Middleware, UnknownAction } from 'redux'
 import {
@@ -23,7 +25,7 @@ import {
   SLICE_TYPE,
   reduction,
 } from './replay.js'
-import type { FollowingLog, ReplayRequest } from './replay.js'
+import type { ReplayRequest } from './replay.js'
 import type {
   AofPersistMiddleware,
   AofPersistOptions,
@@ -120,16 +122,7 @@ export function aofPersist<S = any>(
   const following = log as Aof<unknown> & FollowingLog
 
   /** Reports an error of the adapter's own; a throwing onError surfaces outside dispatch. */
-  const report = (err: AofError) => {
-    if (!onError) return
-    try {
-      onError(err)
-    } catch (thrown) {
-      queueMicrotask(() => {
-        throw thrown
-      })
-    }
-  }
+  const report = (err: AofError) => notify(onError, err)
 
   const apply: Middleware<NoDispatchExtension, S> = (api) => {
     if (applied) {
@@ -181,15 +174,7 @@ export function aofPersist<S = any>(
       try {
         next({ type: REPLAY_TYPE, [REPLAY_REQUEST]: request })
       } catch (err) {
-        report(
-          err instanceof AofError
-            ? err
-            : new AofError(
-                'AOF_REPLAY_FAILED',
-                `Records logged by another tab could not be applied to this tab's store: ${(err as Error)?.message ?? String(err)}. Reload the page to rebuild it from the log.`,
-                { cause: err },
-              ),
-        )
+        report(followFailed(err))
       }
     })
   }

@@ -1,15 +1,6 @@
+import { checkOptionNames, givenLog, OPEN_OPTIONS } from '@aof-persist/core'
 import type { Aof } from '@aof-persist/core'
 import type { AofPersistOptions } from './types.js'
-
-/** The core's options that configure opening a directory: meaningless with a given `log`. */
-const DIR_ONLY = [
-  'fileName',
-  'fsync',
-  'autoRewritePercentage',
-  'autoRewriteMinSize',
-  'loadTruncated',
-  'timestamps',
-] as const
 
 const KNOWN = new Set<string>([
   'dir',
@@ -20,7 +11,7 @@ const KNOWN = new Set<string>([
   'version',
   'migrate',
   'apiSlices',
-  ...DIR_ONLY,
+  ...OPEN_OPTIONS,
 ])
 
 const FILTERING =
@@ -65,29 +56,16 @@ export interface CheckedOptions<S> {
 export function checkOptions<S>(
   options: AofPersistOptions<S>,
 ): CheckedOptions<S> {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(
+  checkOptionNames(options, {
+    caller: 'aofPersist()',
+    notAnObject:
       'aofPersist(options): options must be an object with a store directory { dir } or an open { log }',
-    )
-  }
-  for (const name of Object.keys(options)) {
-    if (KNOWN.has(name)) continue
-    const instead = INSTEAD[name]
-    throw new TypeError(
-      instead
-        ? `aofPersist(): option "${name}" is redux-persist's and does nothing here; instead use ${instead}.`
-        : `aofPersist(): unknown option "${name}". The options are: ${[...KNOWN].join(', ')}.`,
-    )
-  }
-  const o = options as AofPersistOptions<S> & Record<string, unknown>
-  for (const name of ['filter', 'partialize', 'migrate', 'onError'] as const) {
-    if (o[name] !== undefined && typeof o[name] !== 'function') {
-      throw new TypeError(
-        `aofPersist(): option "${name}" must be a function, got ${typeof o[name]}`,
-      )
-    }
-  }
-  const { version, apiSlices } = o
+    known: KNOWN,
+    functions: ['filter', 'partialize', 'migrate', 'onError'],
+    peer: "redux-persist's",
+    instead: INSTEAD,
+  })
+  const { version, apiSlices } = options
   if (
     version !== undefined &&
     !(Number.isSafeInteger(version) && version >= 0)
@@ -105,32 +83,5 @@ export function checkOptions<S>(
       `aofPersist(): option "apiSlices" must be 'skip' or 'persist', got ${String(apiSlices)}`,
     )
   }
-  if (o.log === undefined) {
-    if (typeof o.dir !== 'string') {
-      throw new TypeError(
-        `aofPersist(): option "dir" must be the store directory (a string), got ${typeof (o as { dir?: unknown }).dir}; or pass an open log as "log"`,
-      )
-    }
-    return { options, log: null }
-  }
-  const log = o.log as Partial<Aof<unknown>> | null
-  if (
-    typeof log !== 'object' ||
-    log === null ||
-    typeof log.append !== 'function' ||
-    typeof log.records !== 'function' ||
-    typeof log.rewriteSync !== 'function'
-  ) {
-    throw new TypeError(
-      'aofPersist(): option "log" must be an open log (what openAof() returns)',
-    )
-  }
-  for (const name of ['dir', ...DIR_ONLY] as const) {
-    if (o[name] !== undefined) {
-      throw new TypeError(
-        `aofPersist(): option "${name}" configures opening a directory and cannot be combined with "log"; set it where the log is opened (openAof({ ${name}, ... })).`,
-      )
-    }
-  }
-  return { options, log: log as Aof<unknown> }
+  return { options, log: givenLog(options, 'aofPersist()') }
 }

@@ -62,23 +62,6 @@ export interface ReplayRequest {
 }
 
 /**
- * What a log that other tabs write into too (`@aof-persist/browser`'s `BrowserAof`) adds to the
- * core's `Aof`: read by duck typing, so this adapter depends on the core only.
- */
-export interface FollowingLog {
-  /** `'follower'` while another tab writes the store. */
-  readonly role?: 'writer' | 'follower'
-  subscribe?(
-    listener: (
-      event:
-        | { type: 'records'; records: unknown[] }
-        | { type: 'reset' }
-        | { type: 'role'; role: 'writer' | 'follower' },
-    ) => void,
-  ): () => void
-}
-
-/**
  * The action the reducers most recently returned for: set by `withAof`, cleared by the middleware
  * before it passes an action on. It tells a reducer that threw (log nothing) from a subscriber
  * that threw after the state changed (log the action), and, when a subscriber dispatches while

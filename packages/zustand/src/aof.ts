@@ -1,11 +1,13 @@
 import {
   AofError,
   findUnserializable,
+  followFailed,
   migrateState,
+  notify,
   openAof,
   snapshotAction,
 } from '@aof-persist/core'
-import type { Aof } from '@aof-persist/core'
+import type { Aof, FollowingLog } from '@aof-persist/core'
 import type { StateCreator, StoreApi } from 'zustand/vanilla'
 import { encodeValue, reviveValue } from './codec.js'
 import { diff } from './diff.js'
@@ -16,22 +18,6 @@ import type { AofMiddleware, AofStoreApi, ZustandAofOptions } from './types.js'
 
 type AnyState = Record<string, unknown>
 
-/**
- * What a log that other tabs write into too (`@aof-persist/browser`'s `BrowserAof`) adds to the
- * core's `Aof`: read by duck typing, so this adapter depends on the core only.
- */
-interface FollowingLog {
-  /** `'follower'` while another tab writes the store. */
-  readonly role?: 'writer' | 'follower'
-  subscribe?(
-    listener: (
-      event:
-        | { type: 'records'; records: unknown[] }
-        | { type: 'reset' }
-        | { type: 'role'; role: 'writer' | 'follower' },
-    ) => void,
-  ): () => void
-}
 type AnySet = (...args: unknown[]) => unknown
 
 const isObject = (v: unknown): v is AnyState =>
@@ -161,16 +147,7 @@ const aofImpl =
     /** A follower's top-level keys sent to the writer and not back yet: their JSON as sent. */
     const sent = new Map<string, string>()
 
-    const report = (err: AofError) => {
-      if (!onError) return
-      try {
-        onError(err)
-      } catch (thrown) {
-        queueMicrotask(() => {
-          throw thrown
-        })
-      }
-    }
+    const report = (err: AofError) => notify(onError, err)
 
     /** The first value in `patches` that JSON would not give back, as an error; or null. */
     const unserializable = (
@@ -434,15 +411,7 @@ const aofImpl =
               for (const key of sent.keys()) next[key] = current[key]
             savedSetState(next, true)
           } catch (err) {
-            report(
-              err instanceof AofError
-                ? err
-                : new AofError(
-                    'AOF_REPLAY_FAILED',
-                    `Records logged by another tab could not be applied to this tab's store: ${(err as Error)?.message ?? String(err)}. Reload the page to rebuild it from the log.`,
-                    { cause: err },
-                  ),
-            )
+            report(followFailed(err))
           }
         })
       }
