@@ -150,6 +150,25 @@ export function aofPersist<S = any>(
     stats: () => ({ ...log.stats(), droppedAfterClose: dropped }),
   })
 
+  /** What `withAof`'s reducer is asked to fold into the state: `records`, from this log. */
+  function replayRequest(
+    records: Iterable<unknown>,
+    follow?: ReplayRequest['follow'],
+  ): ReplayRequest {
+    return {
+      records,
+      dir: log.dir,
+      version,
+      migrate,
+      done: false,
+      count: 0,
+      storedVersion: 0,
+      migrated: false,
+      lazy: null,
+      ...(follow && { follow }),
+    }
+  }
+
   /**
    * A log that other tabs write into too (`@aof-persist/browser` with `follow: true`) announces
    * the records they logged: they are reduced here through `next`, below this middleware, so
@@ -159,18 +178,10 @@ export function aofPersist<S = any>(
     if (typeof following.subscribe !== 'function') return
     unfollow = following.subscribe((event) => {
       if (event.type === 'role') return
-      const request: ReplayRequest = {
-        records: event.type === 'records' ? event.records : log.records(),
-        dir: log.dir,
-        version,
-        migrate,
-        done: false,
-        count: 0,
-        storedVersion: 0,
-        migrated: false,
-        lazy: null,
-        follow: event.type === 'records' ? 'apply' : 'reset',
-      }
+      const request =
+        event.type === 'records'
+          ? replayRequest(event.records, 'apply')
+          : replayRequest(log.records(), 'reset')
       try {
         next({ type: REPLAY_TYPE, [REPLAY_REQUEST]: request })
       } catch (err) {
@@ -186,17 +197,7 @@ export function aofPersist<S = any>(
    * they were and the app may open them again; a log the app gave stays open.
    */
   function replay(next: (action: unknown) => unknown, storeState: () => S) {
-    const request: ReplayRequest = {
-      records: log.records(),
-      dir: log.dir,
-      version,
-      migrate,
-      done: false,
-      count: 0,
-      storedVersion: 0,
-      migrated: false,
-      lazy: null,
-    }
+    const request = replayRequest(log.records())
     try {
       next({ type: REPLAY_TYPE, [REPLAY_REQUEST]: request })
       if (!request.done) {

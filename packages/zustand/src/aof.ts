@@ -169,6 +169,18 @@ const aofImpl =
       return null
     }
 
+    /** The record of a set: its name and patches, values through `replacer` when given. */
+    const patchRecord = (type: string, patches: readonly Patch[]) => ({
+      type,
+      patches: replacer
+        ? patches.map((p) =>
+            'value' in p
+              ? { ...p, value: encode(String(p.path.at(-1) ?? ''), p.value) }
+              : p,
+          )
+        : patches,
+    })
+
     /**
      * Logs the difference between the last logged state and the store's state. Runs after the
      * inner `set` returned (its listeners included), so a change made by a nested `set` inside a
@@ -206,16 +218,7 @@ const aofImpl =
           throw refused
         }
       }
-      log.append({
-        type,
-        patches: replacer
-          ? patches.map((p) =>
-              'value' in p
-                ? { ...p, value: encode(String(p.path.at(-1) ?? ''), p.value) }
-                : p,
-            )
-          : patches,
-      })
+      log.append(patchRecord(type, patches))
       persisted = next
     }
 
@@ -241,16 +244,7 @@ const aofImpl =
         const refused = unserializable(patches, type)
         if (refused) throw refused
       }
-      log.append({
-        type,
-        patches: replacer
-          ? patches.map((p) =>
-              'value' in p
-                ? { ...p, value: encode(String(p.path.at(-1) ?? ''), p.value) }
-                : p,
-            )
-          : patches,
-      })
+      log.append(patchRecord(type, patches))
     }
 
     const savedSetState = api.setState as AnySet
