@@ -31,6 +31,7 @@ import { fileURLToPath } from 'node:url'
 import { openAof } from '@aof-persist/core'
 import { aofPersist, withAof } from '@aof-persist/redux'
 import { combineReducers, configureStore, createSlice } from '@reduxjs/toolkit'
+import { interleaved, median } from '../../../bench/interleaved.mjs'
 
 const require = createRequire(import.meta.url)
 const { persistReducer, persistStore } = require('redux-persist')
@@ -370,36 +371,6 @@ for (const w of ['a', 'b']) {
 //   core:  plain RTK, then the core's append of the action (fsync 'everysec'): the engine alone
 //   ours:  the store with withAof + aofPersist (fsync 'everysec', the default)
 // ratio = ours / floor is the figure the goal reads; core / floor is the engine's own share.
-
-/** Median of `xs` (xs not empty). */
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-
-/** Runs `modes` round-robin in random order, `turns` turns each; median busy ms per turn. */
-async function interleaved(modes, turns) {
-  const names = Object.keys(modes)
-  const busy = Object.fromEntries(names.map((n) => [n, []]))
-  let order = []
-  let previous = null
-  await nextTimer()
-  let last = performance.eventLoopUtilization()
-  for (let i = 0; i <= turns * names.length; i++) {
-    await nextTimer()
-    const now = performance.eventLoopUtilization()
-    if (previous !== null) busy[previous].push(now.active - last.active)
-    last = now
-    if (i === turns * names.length) break
-    if (order.length === 0) {
-      order = [...names]
-      for (let k = order.length - 1; k > 0; k--) {
-        const j = Math.floor(Math.random() * (k + 1))
-        ;[order[k], order[j]] = [order[j], order[k]]
-      }
-    }
-    previous = order.pop()
-    modes[previous](i)
-  }
-  return Object.fromEntries(names.map((n) => [n, median(busy[n])]))
-}
 
 async function overhead(size) {
   const seeded = () => {

@@ -27,6 +27,7 @@ import { aof, replayLog } from '@aof-persist/zustand'
 import { Immer, enablePatches } from 'immer'
 import { createJSONStorage, persist } from 'zustand/middleware'
 import { createStore } from 'zustand/vanilla'
+import { interleaved } from '../../../bench/interleaved.mjs'
 
 const self = fileURLToPath(import.meta.url)
 const here = path.dirname(self)
@@ -333,35 +334,6 @@ for (const [key, w] of Object.entries(WORKLOADS)) {
 //   core:  plain zustand, then the core's append of that record (fsync 'everysec')
 //   ours:  the store with aof() (fsync 'everysec', the default)
 // ratio = ours / floor is the figure the goal reads; core / floor is the engine's own share.
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-
-/** Runs `modes` round-robin in random order, `turns` turns each; median busy ms per turn. */
-async function interleaved(modes, turns) {
-  const names = Object.keys(modes)
-  const busy = Object.fromEntries(names.map((n) => [n, []]))
-  let order = []
-  let previous = null
-  await nextTimer()
-  let last = performance.eventLoopUtilization()
-  for (let i = 0; i <= turns * names.length; i++) {
-    await nextTimer()
-    const now = performance.eventLoopUtilization()
-    if (previous !== null) busy[previous].push(now.active - last.active)
-    last = now
-    if (i === turns * names.length) break
-    if (order.length === 0) {
-      order = [...names]
-      for (let k = order.length - 1; k > 0; k--) {
-        const j = Math.floor(Math.random() * (k + 1))
-        ;[order[k], order[j]] = [order[j], order[k]]
-      }
-    }
-    previous = order.pop()
-    modes[previous](i)
-  }
-  return Object.fromEntries(names.map((n) => [n, median(busy[n])]))
-}
 
 async function overhead(n) {
   const items = makeItems(n)

@@ -1,0 +1,41 @@
+// The per-turn measurement the adapters' benchmarks share (packages/redux/bench and
+// packages/zustand/bench): one call per timer turn, the modes interleaved in a random order
+// per round, each charged with the main thread's busy time until the next turn.
+
+const nextTimer = () => new Promise((resolve) => setTimeout(resolve, 0))
+
+/** Median of `xs` (xs not empty). */
+export const median = (xs) =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+/**
+ * Runs `modes` (name → function of the turn's number) round-robin in random order, `turns`
+ * turns each, one call per timer turn; returns each mode's median busy ms per turn
+ * (eventLoopUtilization().active until the next turn, so work a call defers to the end of its
+ * turn counts too).
+ */
+export async function interleaved(modes, turns) {
+  const names = Object.keys(modes)
+  const busy = Object.fromEntries(names.map((n) => [n, []]))
+  let order = []
+  let previous = null
+  await nextTimer()
+  let last = performance.eventLoopUtilization()
+  for (let i = 0; i <= turns * names.length; i++) {
+    await nextTimer()
+    const now = performance.eventLoopUtilization()
+    if (previous !== null) busy[previous].push(now.active - last.active)
+    last = now
+    if (i === turns * names.length) break
+    if (order.length === 0) {
+      order = [...names]
+      for (let k = order.length - 1; k > 0; k--) {
+        const j = Math.floor(Math.random() * (k + 1))
+        ;[order[k], order[j]] = [order[j], order[k]]
+      }
+    }
+    previous = order.pop()
+    modes[previous](i)
+  }
+  return Object.fromEntries(names.map((n) => [n, median(busy[n])]))
+}
