@@ -3,16 +3,11 @@
 // these adapters in Chromium: examples/browser-todo); here a real core log carries the two
 // members, so the adapter's side of the contract is checked under Node.
 import { openAof } from '@aof-persist/core'
-import type { Aof } from '@aof-persist/core'
+import type { Aof, FollowEvent as Event } from '@aof-persist/core'
 import { configureStore, createSlice } from '@reduxjs/toolkit'
 import { describe, expect, it } from 'vitest'
 import { aofPersist, withAof } from '../src/index.js'
 import { recordsOf, tempDir } from './helpers.js'
-
-type Event =
-  | { type: 'records'; records: unknown[] }
-  | { type: 'reset' }
-  | { type: 'role'; role: 'writer' | 'follower' }
 
 /** A core log with the two members a following log adds; `emit` plays the other tab. */
 function followingLog(dir: string) {

@@ -9,6 +9,16 @@ import { afterEach } from 'vitest'
 const made: string[] = []
 const closers: (() => Promise<void>)[] = []
 
+/** What `fn` throws (a test failure when it returns). */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn()
+  } catch (err) {
+    return err
+  }
+  throw new Error('expected a throw')
+}
+
 /** A fresh temp directory, removed after the test. */
 export function tempDir(prefix = 'aof-zustand-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))

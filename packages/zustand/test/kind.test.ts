@@ -8,19 +8,10 @@ import {
 import { aof, checkRecords } from '@aof-persist/zustand'
 import { describe, expect, it } from 'vitest'
 import { createStore } from 'zustand/vanilla'
-import { autoClose, hashDir, recordsIn, tempDir } from './helpers.js'
+import { autoClose, hashDir, recordsIn, tempDir, thrown } from './helpers.js'
 
 /** The records on disk, read without the lock, able to say where each lies (as `aof check`). */
 const onDisk = (dir: string) => locatedRecords(readAofEntries({ dir }), dir)
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn()
-  } catch (err) {
-    return err
-  }
-  throw new Error('expected a throw')
-}
 
 const open = (dir: string) =>
   autoClose(createStore(aof(() => ({ todos: [] as string[] }), { dir })))

@@ -7,7 +7,14 @@ import type { AofError } from '@aof-persist/core'
 import { aof } from '@aof-persist/zustand'
 import { describe, expect, it, vi } from 'vitest'
 import { createStore } from 'zustand/vanilla'
-import { autoClose, filesIn, hashDir, recordsIn, tempDir } from './helpers.js'
+import {
+  autoClose,
+  filesIn,
+  hashDir,
+  recordsIn,
+  tempDir,
+  thrown,
+} from './helpers.js'
 
 /** A store directory whose log holds `state` at `version`, as an earlier run left it. */
 function stored(state: unknown, version = 0): string {
@@ -16,15 +23,6 @@ function stored(state: unknown, version = 0): string {
   log.rewriteSync(snapshotAction(state, version, 'zustand'))
   log.closeSync()
   return dir
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn()
-  } catch (err) {
-    return err
-  }
-  throw new Error('expected a throw')
 }
 
 /** Replacer and reviver for Map, the convention of zustand's tests. */
