@@ -33,6 +33,15 @@ async function openFollowing(page: Page, name: string) {
   }, name)
 }
 
+/** Two tabs on store `name`, both opened with follow: true: the first writes, the second follows. */
+async function writerAndFollower(name: string): Promise<[Page, Page]> {
+  const writer = await app()
+  const follower = await app()
+  await openFollowing(writer, name)
+  await openFollowing(follower, name)
+  return [writer, follower]
+}
+
 const applied = (page: Page) =>
   page.evaluate(() => globalThis.t.applied as { n: number }[])
 
@@ -117,10 +126,7 @@ describe('tabs with follow: true', { timeout: 90_000 }, () => {
   })
 
   it('a follower takes over when the writer tab crashes', async () => {
-    const writer = await app()
-    const follower = await app()
-    await openFollowing(writer, 'follow/crash')
-    await openFollowing(follower, 'follow/crash')
+    const [writer, follower] = await writerAndFollower('follow/crash')
     await writer.evaluate(async () => {
       const log = globalThis.t.log as import('../src/index.js').BrowserAof
       for (let n = 0; n < 50; n++) log.append({ n })
@@ -154,10 +160,7 @@ describe('tabs with follow: true', { timeout: 90_000 }, () => {
   })
 
   it("a follower keeps up across the writer's rewrites, and takes over after one", async () => {
-    const writer = await app()
-    const follower = await app()
-    await openFollowing(writer, 'follow/rewrite')
-    await openFollowing(follower, 'follow/rewrite')
+    const [writer, follower] = await writerAndFollower('follow/rewrite')
     await writer.evaluate(async () => {
       const log = globalThis.t.log as import('../src/index.js').BrowserAof
       for (let n = 0; n < 20; n++) log.append({ n })
@@ -203,10 +206,7 @@ describe('tabs with follow: true', { timeout: 90_000 }, () => {
   })
 
   it('durable() on a follower resolves once the writer flushed the records it sent', async () => {
-    const writer = await app()
-    const follower = await app()
-    await openFollowing(writer, 'follow/durable')
-    await openFollowing(follower, 'follow/durable')
+    const [writer, follower] = await writerAndFollower('follow/durable')
     await follower.evaluate(async () => {
       const log = globalThis.t.log as import('../src/index.js').BrowserAof
       log.append({ n: 0 })
