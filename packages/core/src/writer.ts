@@ -152,7 +152,7 @@ export class IncrWriter {
   #commit(): void {
     if (!this.write()) throw this.writeError!
     this.syncer.sync()
-    this.#scheduleFlush() // the auto-rewrite check runs at the end of the turn
+    this.#scheduleFlush() // the auto-rewrite check runs as the task ends
   }
 
   #scheduleFlush(): void {
