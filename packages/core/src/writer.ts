@@ -25,9 +25,9 @@ export const TEXT_WRITE_MAX_CHARS = 1024
 
 /**
  * The incr writer: the current incr file, the buffer of appended lines, the offset the next
- * write goes to, and when the buffer is written (at the end of the task that appended, past 64K
- * characters, at once under `always`). When written data reaches the disk is the
- * {@link Syncer}'s.
+ * write goes to, and when the buffer is written (at once for an append that comes alone, else at
+ * the end of the task that appended; past 64K characters; at once under `always`). When written
+ * data reaches the disk is the {@link Syncer}'s.
  */
 export class IncrWriter {
   readonly #fsync: FsyncPolicy
@@ -69,6 +69,10 @@ export class IncrWriter {
   #flushScheduled = false
   /** Writes at the end of a task since the last one at the end of a turn. */
   #taskWrites = 0
+  /** Date.now() of the last append written at once (see append): at most one a millisecond. */
+  #lastWriteThrough = -1
+  /** True while an append writes at once: a failure is then reported as the task ends. */
+  #inAppend = false
   #closed = false
   // The callbacks of the scheduled writes, made once: no closure per turn.
   readonly #taskEnd = (): void => {
@@ -123,13 +127,40 @@ export class IncrWriter {
     this.#textRecords++
     this.appended++
     if (this.#fsync === 'always' && this.#batchDepth === 0) this.#commit()
-    else {
+    else if (
+      this.#batchDepth === 0 &&
+      !this.#flushScheduled &&
+      this.writeError === null &&
+      !this.paused &&
+      this.#lastWriteThrough !== (this.#lastWriteThrough = Date.now())
+    ) {
+      // An append that comes alone (nothing waits to be written, the first in this
+      // millisecond) is written at once: the OS holds it when append returns, and no write is
+      // left to schedule. The appends that follow it within the millisecond (a burst) wait for
+      // the end of the task and share one write.
+      this.#writeThrough()
+    } else {
       // A burst of appends in one turn is written in pieces: memory stays bounded by the
       // buffer. While a write is failing (a full disk) the retries wait for the turn's end.
       if (this.#text.length >= WRITE_BUFFER_CHARS && this.writeError === null)
         this.write()
       this.#scheduleFlush()
     }
+  }
+
+  /** Writes an append that came alone, then does what the end of its task would have done. */
+  #writeThrough(): void {
+    this.#inAppend = true
+    try {
+      this.write()
+    } finally {
+      this.#inAppend = false
+    }
+    if (this.#fsync === 'everysec') this.syncer.everysec()
+    // The auto-rewrite check (rare: once the file can have reached the due size) runs as the
+    // task ends, never inside the app's call to append.
+    if (this.size + this.bufferedChars >= this.rewriteCheckAt)
+      this.#scheduleFlush()
   }
 
   batch<T>(fn: () => T): T {
@@ -290,7 +321,12 @@ export class IncrWriter {
       err,
       'The records stay queued and are retried; free some space or fix the disk.',
     )
-    if (first) this.#report(this.writeError)
+    if (first) {
+      const error = this.writeError
+      // Not from inside the app's call to append: onError may dispatch or set again.
+      if (this.#inAppend) afterTask(() => this.#report(error))
+      else this.#report(error)
+    }
     this.syncer.settle(this.writeError)
     return false
   }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { AofError, openAof } from '../src/index.js'
-import { ls, nextTurn, read, tempDir } from './helpers.js'
+import { ls, nextTurn, pinClock, read, tempDir } from './helpers.js'
 
 describe('openAof', () => {
   it('creates the directory with mode 0700, a first incr file and a manifest, files 0600', () => {
@@ -66,17 +66,33 @@ describe('openAof', () => {
 })
 
 describe('append', () => {
-  it('everysec: writes to the OS by the end of the turn, in one write', async () => {
+  it('everysec: an append that comes alone is written at once; the rest of its burst by the end of the task, in one write', async () => {
     const dir = tempDir()
-    const aof = openAof({ dir, fsync: 'everysec' })
-    aof.append({ n: 1 })
-    aof.append({ n: 2 })
-    expect(read(dir, 'appendonly.aof.1.incr.aof')).toBe('')
-    expect(aof.stats().bufferLength).toBeGreaterThan(0)
-    await nextTurn()
-    expect(read(dir, 'appendonly.aof.1.incr.aof')).toBe('{"n":1}\n{"n":2}\n')
-    expect(aof.stats().bufferLength).toBe(0)
-    await aof.close()
+    const clock = pinClock()
+    try {
+      const aof = openAof({ dir, fsync: 'everysec' })
+      aof.append({ n: 1 })
+      expect(read(dir, 'appendonly.aof.1.incr.aof')).toBe('{"n":1}\n')
+      // The same millisecond: a burst, buffered.
+      aof.append({ n: 2 })
+      aof.append({ n: 3 })
+      expect(read(dir, 'appendonly.aof.1.incr.aof')).toBe('{"n":1}\n')
+      expect(aof.stats().bufferLength).toBeGreaterThan(0)
+      await nextTurn()
+      expect(read(dir, 'appendonly.aof.1.incr.aof')).toBe(
+        '{"n":1}\n{"n":2}\n{"n":3}\n',
+      )
+      expect(aof.stats().bufferLength).toBe(0)
+      // A later millisecond, nothing waiting: alone again.
+      clock.set(1_000_001)
+      aof.append({ n: 4 })
+      expect(read(dir, 'appendonly.aof.1.incr.aof')).toBe(
+        '{"n":1}\n{"n":2}\n{"n":3}\n{"n":4}\n',
+      )
+      await aof.close()
+    } finally {
+      clock.restore()
+    }
   })
 
   it('always: the record is in the file when append returns', () => {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { afterEach } from 'vitest'
+import { afterEach, vi } from 'vitest'
 
 const made: string[] = []
 
@@ -78,4 +78,20 @@ export function waitForLine(
       ),
     )
   })
+}
+
+/**
+ * Pins `Date.now()` to `ms` until the returned function is called with another value (or
+ * `restore` is called): an append that comes alone is written at once only as the first in its
+ * millisecond, so tests of bursts hold the clock still.
+ */
+export function pinClock(ms = 1_000_000): {
+  set: (ms: number) => void
+  restore: () => void
+} {
+  const spy = vi.spyOn(Date, 'now').mockReturnValue(ms)
+  return {
+    set: (next) => void spy.mockReturnValue(next),
+    restore: () => spy.mockRestore(),
+  }
 }

@@ -7,7 +7,7 @@ import {
   type AofError,
   type StorageFile,
 } from '../src/index.js'
-import { nextTurn, tempDir } from './helpers.js'
+import { nextTurn, pinClock, tempDir } from './helpers.js'
 
 const encoder = new TextEncoder()
 const INCR = 'appendonly.aof.1.incr.aof'
@@ -76,11 +76,20 @@ describe('writing records as text (StorageFile.writeText)', () => {
     const { mem, texts } = textMemoryStorage()
     const aof = openAof({ storage: mem, timestamps: false })
     texts.length = 0
-    aof.append({ n: 1 })
-    aof.append({ n: 2 })
+    const clock = pinClock()
+    try {
+      // The first is written alone, at once; the burst after it as one string.
+      aof.append({ n: 1 })
+      aof.append({ n: 2 })
+      aof.append({ n: 3 })
+    } finally {
+      clock.restore()
+    }
     await nextTurn()
-    expect(texts).toEqual(['{"n":1}\n{"n":2}\n'])
-    expect(mem.text(INCR)).toBe('{"n":1}\n{"n":2}\n')
+    expect(texts).toEqual(['{"n":1}\n', '{"n":2}\n{"n":3}\n'])
+    aof.append({ n: 4 }) // (not timed: may be alone or not, and reaches the file either way)
+    await nextTurn()
+    expect(mem.text(INCR)).toBe('{"n":1}\n{"n":2}\n{"n":3}\n{"n":4}\n')
     await aof.close()
   })
 
@@ -109,7 +118,8 @@ describe('writing records as text (StorageFile.writeText)', () => {
   it('keeps the records of a failed string write queued, reports it once and retries', async () => {
     const { mem } = textMemoryStorage()
     const { aof, errors } = openReporting(mem)
-    mem.inject({ op: 'write', name: INCR, code: 'ENOSPC', times: 2 })
+    // Three failures: the first append's own write, its task's retry, the next task's.
+    mem.inject({ op: 'write', name: INCR, code: 'ENOSPC', times: 3 })
     aof.append({ t: 'é' })
     await nextTurn()
     aof.append({ n: 2 })
