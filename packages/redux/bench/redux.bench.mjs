@@ -31,7 +31,11 @@ import { fileURLToPath } from 'node:url'
 import { openAof } from '@aof-persist/core'
 import { aofPersist, withAof } from '@aof-persist/redux'
 import { combineReducers, configureStore, createSlice } from '@reduxjs/toolkit'
-import { interleaved, median } from '../../../bench/interleaved.mjs'
+import {
+  interleaved,
+  median,
+  medianRound,
+} from '../../../bench/interleaved.mjs'
 
 const require = createRequire(import.meta.url)
 const { persistReducer, persistStore } = require('redux-persist')
@@ -370,7 +374,9 @@ for (const w of ['a', 'b']) {
 //   floor: plain RTK, then JSON.stringify(action) and one fs.writeSync of it, in the same turn
 //   core:  plain RTK, then the core's append of the action (fsync 'everysec'): the engine alone
 //   ours:  the store with withAof + aofPersist (fsync 'everysec', the default)
-// ratio = ours / floor is the figure the goal reads; core / floor is the engine's own share.
+// ratio = ours / floor is the figure the goal reads; core / floor is the engine's own share. The
+// machine drifts between runs by more than a run's own spread: each size is measured in
+// OVERHEAD_ROUNDS independent runs and the run of the median ratio is reported.
 
 async function overhead(size) {
   const seeded = () => {
@@ -426,14 +432,16 @@ async function overhead(size) {
 }
 
 const OVERHEAD_TURNS = quick ? 600 : 3000
-results.overhead.method =
-  'workload (a), one action per timer turn; plain / floor / core / ours interleaved in random order per round; busy time per turn = eventLoopUtilization().active until the next turn; median per store; overhead = median - plain median; floor = JSON.stringify(action) + one fs.writeSync per turn; core = the core append alone (everysec); ours = withAof + aofPersist (everysec)'
+/** Independent runs per size, fresh stores each; the row of the median ratio is reported. */
+const OVERHEAD_ROUNDS = quick ? 1 : 3
+results.overhead.method = `workload (a), one action per timer turn; plain / floor / core / ours interleaved in random order per round; busy time per turn = eventLoopUtilization().active until the next turn; median per store; overhead = median - plain median; floor = JSON.stringify(action) + one fs.writeSync per turn; core = the core append alone (everysec); ours = withAof + aofPersist (everysec); ${OVERHEAD_ROUNDS} independent runs per size with fresh stores, the run of the median ratio reported (every run's ratio in rows[].rounds)`
 results.overhead.turns = OVERHEAD_TURNS
+results.overhead.rounds = OVERHEAD_ROUNDS
 for (const size of SIZES) {
-  const row = await overhead(size)
+  const row = await medianRound(() => overhead(size), OVERHEAD_ROUNDS)
   results.overhead.rows.push(row)
   console.error(
-    `overhead ${size}: floor ${row.floorUs.toFixed(1)} µs, core ${row.coreUs.toFixed(1)} µs, ours ${row.oursUs.toFixed(1)} µs = ${row.ratio.toFixed(2)}x the floor`,
+    `overhead ${size}: floor ${row.floorUs.toFixed(1)} µs, core ${row.coreUs.toFixed(1)} µs, ours ${row.oursUs.toFixed(1)} µs = ${row.ratio.toFixed(2)}x the floor (median of rounds ${row.rounds.join(', ')})`,
   )
 }
 

@@ -27,7 +27,7 @@ import { aof, replayLog } from '@aof-persist/zustand'
 import { Immer, enablePatches } from 'immer'
 import { createJSONStorage, persist } from 'zustand/middleware'
 import { createStore } from 'zustand/vanilla'
-import { interleaved } from '../../../bench/interleaved.mjs'
+import { interleaved, medianRound } from '../../../bench/interleaved.mjs'
 
 const self = fileURLToPath(import.meta.url)
 const here = path.dirname(self)
@@ -333,7 +333,9 @@ for (const [key, w] of Object.entries(WORKLOADS)) {
 //          fs.writeSync of it, in the same turn
 //   core:  plain zustand, then the core's append of that record (fsync 'everysec')
 //   ours:  the store with aof() (fsync 'everysec', the default)
-// ratio = ours / floor is the figure the goal reads; core / floor is the engine's own share.
+// ratio = ours / floor is the figure the goal reads; core / floor is the engine's own share. The
+// machine drifts between runs by more than a run's own spread: each size is measured in
+// OVERHEAD_ROUNDS independent runs and the run of the median ratio is reported.
 
 async function overhead(n) {
   const items = makeItems(n)
@@ -385,14 +387,16 @@ async function overhead(n) {
 }
 
 const OVERHEAD_TURNS = quick ? 600 : 3000
-results.overhead.method =
-  'workload (a), one set per timer turn; plain / floor / core / ours interleaved in random order per round; busy time per turn = eventLoopUtilization().active until the next turn; median per store; overhead = median - plain median; floor = JSON.stringify(record) + one fs.writeSync per turn; core = the core append of the record alone (everysec); ours = aof() (everysec)'
+/** Independent runs per size, fresh stores each; the row of the median ratio is reported. */
+const OVERHEAD_ROUNDS = quick ? 1 : 3
+results.overhead.method = `workload (a), one set per timer turn; plain / floor / core / ours interleaved in random order per round; busy time per turn = eventLoopUtilization().active until the next turn; median per store; overhead = median - plain median; floor = JSON.stringify(record) + one fs.writeSync per turn; core = the core append of the record alone (everysec); ours = aof() (everysec); ${OVERHEAD_ROUNDS} independent runs per size with fresh stores, the run of the median ratio reported (every run's ratio in rows[].rounds)`
 results.overhead.turns = OVERHEAD_TURNS
+results.overhead.rounds = OVERHEAD_ROUNDS
 for (const n of SIZES) {
-  const row = await overhead(n)
+  const row = await medianRound(() => overhead(n), OVERHEAD_ROUNDS)
   results.overhead.rows.push(row)
   console.log(
-    `measured overhead, ${n} items: floor ${row.floorUs.toFixed(1)} µs, core ${row.coreUs.toFixed(1)} µs, ours ${row.oursUs.toFixed(1)} µs = ${row.ratio.toFixed(2)}x the floor`,
+    `measured overhead, ${n} items: floor ${row.floorUs.toFixed(1)} µs, core ${row.coreUs.toFixed(1)} µs, ours ${row.oursUs.toFixed(1)} µs = ${row.ratio.toFixed(2)}x the floor (median of rounds ${row.rounds.join(', ')})`,
   )
 }
 
