@@ -9,12 +9,21 @@ export const median = (xs) =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 /**
- * Runs `modes` (name → function of the turn's number) round-robin in random order, `turns`
- * turns each, one call per timer turn; returns each mode's median busy ms per turn
- * (eventLoopUtilization().active until the next turn, so work a call defers to the end of its
- * turn counts too).
+ * Turns per mode run before the measured ones and not counted: V8 compiles a function with its
+ * optimizing compiler only after it ran a while, so the first hundreds of calls of each mode's
+ * code run in its interpreter and baseline tiers. The figures are the steady state of an app
+ * that runs for more than a second.
  */
-export async function interleaved(modes, turns) {
+export const WARMUP_TURNS = 1500
+
+/**
+ * Runs `modes` (name → function of the turn's number) round-robin in random order,
+ * {@link WARMUP_TURNS} turns each not counted, then `turns` turns each, one call per timer
+ * turn; returns each mode's median busy ms per turn (eventLoopUtilization().active until the
+ * next turn, so work a call defers to the end of its turn counts too).
+ */
+export async function interleaved(modes, turns, warmup = WARMUP_TURNS) {
+  if (warmup > 0) await interleaved(modes, warmup, 0)
   const names = Object.keys(modes)
   const busy = Object.fromEntries(names.map((n) => [n, []]))
   let order = []
