@@ -104,10 +104,13 @@ export class Syncer {
     this.settle(null)
   }
 
-  /** everysec: an fdatasync off the main thread, at most once a second. */
-  everysec(): void {
+  /**
+   * everysec: an fdatasync off the main thread, at most once a second. `now` is `Date.now()`
+   * when the caller read it already (an append written at once: one clock read per append).
+   */
+  everysec(now?: number): void {
     if (this.#syncedSize === this.#w.size && this.error === null) return
-    const now = Date.now()
+    now ??= Date.now()
     if (now - this.#lastTry < FSYNC_INTERVAL_MS) return
     this.#lastTry = now
     if (this.#inFlight) {

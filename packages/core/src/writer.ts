@@ -138,7 +138,7 @@ export class IncrWriter {
       // millisecond) is written at once: the OS holds it when append returns, and no write is
       // left to schedule. The appends that follow it within the millisecond (a burst) wait for
       // the end of the task and share one write.
-      this.#writeThrough()
+      this.#writeThrough(this.#lastWriteThrough)
     } else {
       // A burst of appends in one turn is written in pieces: memory stays bounded by the
       // buffer. While a write is failing (a full disk) the retries wait for the turn's end.
@@ -149,14 +149,14 @@ export class IncrWriter {
   }
 
   /** Writes an append that came alone, then does what the end of its task would have done. */
-  #writeThrough(): void {
+  #writeThrough(now: number): void {
     this.#inAppend = true
     try {
       this.write()
     } finally {
       this.#inAppend = false
     }
-    if (this.#fsync === 'everysec') this.syncer.everysec()
+    if (this.#fsync === 'everysec') this.syncer.everysec(now)
     // The auto-rewrite check (rare: once the file can have reached the due size) runs as the
     // task ends, never inside the app's call to append.
     if (this.size + this.bufferedChars >= this.rewriteCheckAt)
