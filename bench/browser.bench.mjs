@@ -9,6 +9,7 @@ import { createRequire } from 'node:module'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { figureTable, fmt } from './figures.mjs'
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
 // playwright-core and esbuild are the browser package's dev dependencies.
@@ -113,26 +114,7 @@ const results = {
   },
   figures: {},
 }
-const rows = []
-const fmt = (n) =>
-  n === null
-    ? ''
-    : n >= 100
-      ? n.toFixed(0)
-      : n >= 1
-        ? n.toFixed(2)
-        : n.toPrecision(3)
-const record = (name, value, unit, floor, ratio, goal, note = '') => {
-  results.figures[name] = { value, unit, floor, ratio, goal, note }
-  rows.push([
-    name,
-    `${fmt(value)} ${unit}`,
-    floor === null ? '' : `${fmt(floor)} ${unit}`,
-    ratio === null ? '' : `${ratio.toFixed(2)}x`,
-    goal,
-    note,
-  ])
-}
+const { record, print } = figureTable(results.figures)
 
 async function newPage() {
   const p = await context.newPage()
@@ -397,15 +379,7 @@ try {
   fs.rmSync(profile, { recursive: true, force: true })
 }
 
-const widths = rows[0].map((_, i) =>
-  Math.max(
-    ...rows.map((r) => r[i].length),
-    ['figure', 'value', 'floor', 'ratio', 'goal', 'note'][i].length,
-  ),
-)
-const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ')
-console.log(line(['figure', 'value', 'floor', 'ratio', 'goal', 'note']))
-for (const r of rows) console.log(line(r))
+print()
 fs.mkdirSync(path.join(root, 'docs/bench'), { recursive: true })
 fs.writeFileSync(
   path.join(root, 'docs/bench/browser.json'),

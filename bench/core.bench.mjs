@@ -8,6 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { openAof } from '../packages/core/dist/index.js'
+import { figureTable } from './figures.mjs'
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
 const quick = process.argv.includes('--quick')
@@ -55,26 +56,7 @@ const results = {
   },
   figures: {},
 }
-const rows = []
-const record = (name, value, unit, floor, ratio, goal, note = '') => {
-  results.figures[name] = { value, unit, floor, ratio, goal, note }
-  rows.push([
-    name,
-    `${fmt(value)} ${unit}`,
-    floor === null ? '' : `${fmt(floor)} ${unit}`,
-    ratio === null ? '' : `${ratio.toFixed(2)}x`,
-    goal,
-    note,
-  ])
-}
-const fmt = (n) =>
-  n === null
-    ? ''
-    : n >= 100
-      ? n.toFixed(0)
-      : n >= 1
-        ? n.toFixed(2)
-        : n.toPrecision(3)
+const { record, print } = figureTable(results.figures)
 
 /**
  * The floor of the append figures: `n` actions through JSON.stringify, written to a file in
@@ -433,14 +415,7 @@ if (!process.argv.includes('--no-huge')) {
 }
 
 fs.rmSync(tmp, { recursive: true, force: true })
-const head = ['figure', 'aof-persist', 'floor', 'ratio', 'goal', 'note']
-const widths = head.map((h, i) =>
-  Math.max(h.length, ...rows.map((r) => String(r[i]).length)),
-)
-const line = (r) => r.map((c, i) => String(c).padEnd(widths[i])).join('  ')
-console.log(line(head))
-console.log(widths.map((w) => '-'.repeat(w)).join('  '))
-for (const r of rows) console.log(line(r))
+print()
 fs.mkdirSync(path.join(root, 'docs', 'bench'), { recursive: true })
 fs.writeFileSync(
   path.join(root, 'docs', 'bench', 'core.json'),
