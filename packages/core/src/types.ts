@@ -7,8 +7,7 @@ import type { Storage } from './storage.js'
  * - `everysec`: written to the OS before `append` returns when it comes alone (nothing else
  *   waiting, the first such in its millisecond); in a burst, as the task that appended returns
  *   to the event loop, by the end of the turn at the latest (survives a process crash);
- *   fdatasync'd off the main thread
- *   about once a second (power loss costs at most ~1 s).
+ *   fdatasync'd off the main thread about once a second (power loss costs at most ~1 s).
  * - `no`: written the same way; when it reaches the platter is up to the OS.
  */
 export type FsyncPolicy = 'always' | 'everysec' | 'no'

@@ -159,8 +159,7 @@ export class IncrWriter {
     if (this.#fsync === 'everysec') this.syncer.everysec(now)
     // The auto-rewrite check (rare: once the file can have reached the due size) runs as the
     // task ends, never inside the app's call to append.
-    if (this.size + this.bufferedChars >= this.rewriteCheckAt)
-      this.#scheduleFlush()
+    if (this.#rewriteCheckDue()) this.#scheduleFlush()
   }
 
   batch<T>(fn: () => T): T {
@@ -202,7 +201,12 @@ export class IncrWriter {
     // As Redis's beforeSleep: everysec starts its fdatasync once a second has passed (a clock
     // read). The auto-rewrite rule is worked out again only once it can be met.
     if (this.#fsync === 'everysec') this.syncer.everysec()
-    if (this.size + this.bufferedChars >= this.rewriteCheckAt) this.onTurnEnd()
+    if (this.#rewriteCheckDue()) this.onTurnEnd()
+  }
+
+  /** Whether the current incr file (written and buffered) can have reached the rewrite size. */
+  #rewriteCheckDue(): boolean {
+    return this.size + this.bufferedChars >= this.rewriteCheckAt
   }
 
   /** The timer's tick (Redis's serverCron): retry failed writes, fsync what the tasks wrote. */
