@@ -30,16 +30,22 @@ describe('opfsStorage passes the core storage conformance suite in a Chromium wo
   })
 })
 
+/** Two tabs with a worker each; the first tab's worker holds the lock of store `name`. */
+async function twoTabs(name: string) {
+  const a = await suite.browser.open(suite.url('/blank.html'))
+  const b = await suite.browser.open(suite.url('/blank.html'))
+  const wa = await startWorker(a, '/probe.js')
+  const wb = await startWorker(b, '/probe.js')
+  await wa.evaluate(async (n) => {
+    const g = globalThis as Record<string, unknown>
+    g.held = await probe.opfsStorage(n).lock()
+  }, name)
+  return { a, b, wa, wb }
+}
+
 describe('opfsStorage in a Chromium worker', () => {
   it('rejects a second writer in another tab with AOF_LOCKED, and lets a waiting one in when the tab closes', async () => {
-    const a = await suite.browser.open(suite.url('/blank.html'))
-    const b = await suite.browser.open(suite.url('/blank.html'))
-    const wa = await startWorker(a, '/probe.js')
-    const wb = await startWorker(b, '/probe.js')
-    await wa.evaluate(async () => {
-      const g = globalThis as Record<string, unknown>
-      g.held = await probe.opfsStorage('tabs/locked').lock()
-    })
+    const { a, b, wa, wb } = await twoTabs('tabs/locked')
     const refused = await wb.evaluate(async () => {
       try {
         await probe.opfsStorage('tabs/locked').lock()
@@ -77,14 +83,7 @@ describe('opfsStorage in a Chromium worker', () => {
   })
 
   it('releases the lock when the holding tab crashes', async () => {
-    const a = await suite.browser.open(suite.url('/blank.html'))
-    const b = await suite.browser.open(suite.url('/blank.html'))
-    const wa = await startWorker(a, '/probe.js')
-    const wb = await startWorker(b, '/probe.js')
-    await wa.evaluate(async () => {
-      const g = globalThis as Record<string, unknown>
-      g.held = await probe.opfsStorage('tabs/crash').lock()
-    })
+    const { a, b, wb } = await twoTabs('tabs/crash')
     await wb.evaluate(() => {
       const g = globalThis as Record<string, unknown>
       g.waited = Promise.resolve(

@@ -54,6 +54,15 @@ async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean) {
   return fn()
 }
 
+/** Closes the writer's tab and waits until the follower has taken over as the writer. */
+async function closeWriter(writer: Page, follower: Page) {
+  await writer.close()
+  await until(
+    () => follower.evaluate(() => globalThis.t.roles as string[]),
+    (r) => r.includes('writer'),
+  )
+}
+
 describe('tabs with follow: true', { timeout: 90_000 }, () => {
   it('a second tab follows the writer live and takes over when its tab closes, losing and repeating nothing', async () => {
     const writer = await app()
@@ -99,11 +108,7 @@ describe('tabs with follow: true', { timeout: 90_000 }, () => {
       const log = globalThis.t.log as import('../src/index.js').BrowserAof
       for (let n = 11; n < 20; n++) log.append({ n })
     })
-    await writer.close()
-    await until(
-      () => follower.evaluate(() => globalThis.t.roles as string[]),
-      (r) => r.includes('writer'),
-    )
+    await closeWriter(writer, follower)
     const after = await follower.evaluate(async () => {
       const log = globalThis.t.log as import('../src/index.js').BrowserAof
       log.append({ n: 20 })
@@ -179,11 +184,7 @@ describe('tabs with follow: true', { timeout: 90_000 }, () => {
         )
       ).map((r) => r.n),
     ).toEqual([...Array(40).keys()])
-    await writer.close()
-    await until(
-      () => follower.evaluate(() => globalThis.t.roles as string[]),
-      (r) => r.includes('writer'),
-    )
+    await closeWriter(writer, follower)
     const after = await follower.evaluate(async () => {
       const log = globalThis.t.log as import('../src/index.js').BrowserAof
       log.append({ n: 40 })
