@@ -123,11 +123,9 @@ export class IncrWriter {
         this.#text += timestampLine(sec) + '\n'
       }
     }
-    this.#text += json + '\n'
-    this.#textRecords++
     this.appended++
-    if (this.#fsync === 'always' && this.#batchDepth === 0) this.#commit()
-    else if (
+    if (
+      this.#fsync !== 'always' &&
       this.#batchDepth === 0 &&
       !this.#flushScheduled &&
       this.writeError === null &&
@@ -138,8 +136,13 @@ export class IncrWriter {
       // millisecond) is written at once: the OS holds it when append returns, and no write is
       // left to schedule. The appends that follow it within the millisecond (a burst) wait for
       // the end of the task and share one write.
-      this.#writeThrough(this.#lastWriteThrough)
-    } else {
+      this.#writeThrough(json + '\n', this.#lastWriteThrough)
+      return
+    }
+    this.#text += json + '\n'
+    this.#textRecords++
+    if (this.#fsync === 'always' && this.#batchDepth === 0) this.#commit()
+    else {
       // A burst of appends in one turn is written in pieces: memory stays bounded by the
       // buffer. While a write is failing (a full disk) the retries wait for the turn's end.
       if (this.#text.length >= WRITE_BUFFER_CHARS && this.writeError === null)
@@ -149,10 +152,17 @@ export class IncrWriter {
   }
 
   /** Writes an append that came alone, then does what the end of its task would have done. */
-  #writeThrough(now: number): void {
+  #writeThrough(line: string, now: number): void {
     this.#inAppend = true
     try {
-      this.write()
+      // Nothing is buffered but a timestamp line at most: the line goes to the file as it is,
+      // without a trip through the buffer.
+      if (this.#text === '') this.#writeString(line, 1)
+      else {
+        this.#text += line
+        this.#textRecords++
+        this.write()
+      }
     } finally {
       this.#inAppend = false
     }
@@ -235,6 +245,11 @@ export class IncrWriter {
     const records = this.#textRecords
     this.#text = ''
     this.#textRecords = 0
+    return this.#writeString(text, records)
+  }
+
+  /** Writes `text` (whole lines: `records` records) at the end of the file; returns success. */
+  #writeString(text: string, records: number): boolean {
     const file = this.file
     if (file.writeText === undefined || text.length > TEXT_WRITE_MAX_CHARS)
       return this.#writeBytes(this.#encode(text), records, false, 0)
