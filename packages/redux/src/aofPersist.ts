@@ -120,6 +120,8 @@ export function aofPersist<S = any>(
   // A log the app opened gets the store's snapshot for its automatic rewrites.
   if (given) given.setSnapshot(currentSnapshot)
   const following = log as Aof<unknown> & FollowingLog
+  /** A log that can follow another tab's writer (the browser's); a Node log never does. */
+  const followable = typeof following.subscribe === 'function'
 
   /** Reports an error of the adapter's own; a throwing onError surfaces outside dispatch. */
   const report = (err: AofError) => notify(onError, err)
@@ -256,6 +258,8 @@ export function aofPersist<S = any>(
     // null once logged.
     // (The entries above `top` are null: the array is not resized per action.)
     const stack: (UnknownAction | null)[] = []
+    /** reduction.count as each action in `stack` was passed on. */
+    const counts: number[] = []
     let top = 0
     /**
      * Appends `a`, whose reducers ran. After close() it is counted and reported instead:
@@ -284,7 +288,7 @@ export function aofPersist<S = any>(
     // innermost can be waiting: an outer one was logged when the inner one arrived.)
     const appendOuter = () => {
       const outer = stack[top - 1]
-      if (outer != null && reduction.last === outer) {
+      if (outer != null && reduction.count !== counts[top - 1]) {
         write(outer)
         stack[top - 1] = null
       }
@@ -326,7 +330,11 @@ export function aofPersist<S = any>(
           )
         }
       }
-      if (following.role === 'follower' && log.status !== 'closed') {
+      if (
+        followable &&
+        following.role === 'follower' &&
+        log.status !== 'closed'
+      ) {
         // Another tab writes the store: the action goes to it, which logs it in its order and
         // sends it back through subscribe, to be reduced then, in every tab in the same order.
         // Reducing it now too would apply it twice.
@@ -336,14 +344,15 @@ export function aofPersist<S = any>(
       const depth = top
       if (depth !== 0) appendOuter()
       stack[depth] = a
+      const count = reduction.count
+      counts[depth] = count
       top = depth + 1
-      reduction.last = null
       let result: unknown
       try {
         result = next(action)
       } catch (err) {
         // The reducers ran and a subscriber threw: the state changed, so the action is logged.
-        if (stack[depth] === a && reduction.last === a) write(a)
+        if (stack[depth] === a && reduction.count !== count) write(a)
         stack[depth] = null
         top = depth
         throw err

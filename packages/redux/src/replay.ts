@@ -62,15 +62,17 @@ export interface ReplayRequest {
 }
 
 /**
- * The action the reducers most recently returned for: set by `withAof`, cleared by the middleware
- * before it passes an action on. It tells a reducer that threw (log nothing) from a subscriber
- * that threw after the state changed (log the action), and, when a subscriber dispatches while
- * an action is in flight, that the outer action was reduced (log it first, so the log keeps the
- * reducers' order). One slot is enough: reducers cannot dispatch, so nothing else is reduced
- * between an action's reduction and the next action the middleware sees. Shared by every store
- * of this module, like the reducers' call stack it mirrors.
+ * How many times `withAof`'s reducer has returned (wrapping at 2^31): the middleware notes it
+ * before it passes an action on, and a change says the reducers ran for that action. It tells a
+ * reducer that threw (log nothing) from a subscriber that threw after the state changed (log the
+ * action), and, when a subscriber dispatches while an action is in flight, that the outer action
+ * was reduced (log it first, so the log keeps the reducers' order). The first reduction after
+ * the middleware passes an action on is that action's: this middleware is last and reducers
+ * cannot dispatch. Shared by every store of this module, like the reducers' call stack it
+ * mirrors. A count rather than the action itself: V8 records every store of a new object into
+ * an old one (a write barrier), and this is done once per action.
  */
-export const reduction: { last: object | null } = { last: null }
+export const reduction: { count: number } = { count: 0 }
 
 export type AnyReducer = (state: any, action: Action) => any
 

@@ -93,11 +93,11 @@ export function withAof(reducer: unknown): AnyReducer {
       if (request) return replay(inner, lazy, state, request)
     } else if (action.type === SNAPSHOT_TYPE) {
       const next = mergeSnapshot(initialState(), readSnapshot(action)?.payload)
-      reduction.last = action
+      reduction.count = (reduction.count + 1) | 0
       return next
     }
     const next: unknown = inner(state, action)
-    reduction.last = action
+    reduction.count = (reduction.count + 1) | 0
     return next
   }
   Object.defineProperty(wrapped, WRAPPED, { value: inner })
