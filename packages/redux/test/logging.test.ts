@@ -90,6 +90,46 @@ describe('what is logged', () => {
     await again.persist.close()
   })
 
+  it('logs the outer action and not a nested one whose reducer throws', async () => {
+    const dir = tempDir()
+    const { store, persist } = open(dir)
+    let nested = false
+    store.subscribe(() => {
+      if (nested) return
+      nested = true
+      store.dispatch(exploded())
+    })
+    expect(() => store.dispatch(added('a'))).toThrow('boom')
+    expect(store.getState().todos.items.map((t) => t.text)).toEqual(['a'])
+    store.dispatch(added('b'))
+    await persist.close()
+    expect(typesOf(dir)).toEqual(['todos/added', 'todos/added'])
+    const again = open(dir)
+    expect(again.store.getState().todos.items.map((t) => t.text)).toEqual([
+      'a',
+      'b',
+    ])
+    await again.persist.close()
+  })
+
+  it('logs in each store what its reducers ran when a subscriber of one dispatches to another and then throws', async () => {
+    const dirOne = tempDir()
+    const dirTwo = tempDir()
+    const one = open(dirOne)
+    const two = open(dirTwo)
+    one.store.subscribe(() => {
+      // The second store's reduction happens inside the first store's dispatch.
+      two.store.dispatch(added('in two'))
+      throw new Error('listener failed')
+    })
+    expect(() => one.store.dispatch(added('in one'))).toThrow('listener failed')
+    expect(() => two.store.dispatch(exploded())).toThrow('boom')
+    await one.persist.close()
+    await two.persist.close()
+    expect(recordsOf(dirOne)).toEqual([added('in one')])
+    expect(recordsOf(dirTwo)).toEqual([added('in two')])
+  })
+
   it('leaves actions rejected by filter out of the log while the reducers still see them', async () => {
     const dir = tempDir()
     const filter = (a: { type: string }) => !a.type.startsWith('ui/')
