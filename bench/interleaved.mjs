@@ -50,6 +50,14 @@ export async function interleaved(modes, turns, warmup = WARMUP_TURNS) {
 }
 
 /**
+ * Independent runs (fresh stores each) of an overhead measurement. On this kind of machine (a
+ * shared VM, steal time counted as busy) one run's ratio can land 0.3 above the others while the
+ * stores' code is the same, so one run alone, or the median of three, can fall on either side of
+ * a goal by chance: with five, three runs must stray the same way to move the median.
+ */
+export const OVERHEAD_ROUNDS = 5
+
+/**
  * Runs `measure` (a fresh interleaved measurement, resolving to a row with a `ratio`) `rounds`
  * times and returns the row of the median ratio, with every round's ratio in `rounds`: the
  * machine's state drifts between runs by more than the figure's own spread, and one run alone

@@ -30,6 +30,7 @@ import { createStore } from 'zustand/vanilla'
 import {
   interleaved,
   medianRound,
+  OVERHEAD_ROUNDS as ROUNDS,
   WARMUP_TURNS,
 } from '../../../bench/interleaved.mjs'
 
@@ -392,7 +393,7 @@ async function overhead(n) {
 
 const OVERHEAD_TURNS = quick ? 600 : 3000
 /** Independent runs per size, fresh stores each; the row of the median ratio is reported. */
-const OVERHEAD_ROUNDS = quick ? 1 : 3
+const OVERHEAD_ROUNDS = quick ? 1 : ROUNDS
 results.overhead.method = `workload (a), one set per timer turn; plain / floor / core / ours interleaved in random order per round, after ${WARMUP_TURNS} uncounted warm-up turns each (V8's optimizing compiler); busy time per turn = eventLoopUtilization().active until the next turn; median per store; overhead = median - plain median; floor = JSON.stringify(record) + one fs.writeSync per turn; core = the core append of the record alone (everysec); ours = aof() (everysec); ${OVERHEAD_ROUNDS} independent runs per size with fresh stores, the run of the median ratio reported (every run's ratio in rows[].rounds)`
 results.overhead.turns = OVERHEAD_TURNS
 results.overhead.rounds = OVERHEAD_ROUNDS
