@@ -9,7 +9,7 @@ import {
 } from '@aof-persist/core'
 import type { Aof, FollowingLog } from '@aof-persist/core'
 import { isPlainObject } from 'redux'
-import type { Middleware, UnknownAction } from 'redux'
+import type { Action, Middleware, UnknownAction } from 'redux'
 import {
   findApiSlices,
   isApiAction,
@@ -253,45 +253,34 @@ export function aofPersist<S = any>(
     next: (action: unknown) => unknown,
     storeState: () => S,
   ): (action: unknown) => unknown {
-    // Actions below this middleware's call to next(), not logged yet: more than one when a
-    // subscriber dispatches while the reducers' result is being announced. An entry becomes
-    // null once logged.
-    // (The entries above `top` are null: the array is not resized per action.)
-    const stack: (UnknownAction | null)[] = []
-    /** reduction.count as each action in `stack` was passed on. */
-    const counts: number[] = []
-    let top = 0
+    /** An action the log was closed for, to report once its dispatch returns. */
+    let droppedAction: UnknownAction | null = null
     /**
-     * Appends `a`, whose reducers ran. After close() it is counted and reported instead:
-     * library timers (RTK Query's cleanup, a debounced save) dispatch after an app's shutdown
-     * code ran, and throwing then would crash where nothing can catch it. The state moves on
-     * in memory, the files do not. (Asking the log whether it is closed before every action
-     * costs more than this try.)
+     * Appends `a`, called by withAof's reducer once the reducers returned for it (see
+     * `reduction`). After close() it is counted and reported instead, once the dispatch
+     * returns (never from inside a reducer, where onError could not dispatch): library timers
+     * (RTK Query's cleanup, a debounced save) dispatch after an app's shutdown code ran, and
+     * throwing then would crash where nothing can catch it. The state moves on in memory, the
+     * files do not. (Asking the log whether it is closed before every action costs more than
+     * this try.)
      */
-    const write = (a: UnknownAction) => {
+    const write = (a: Action) => {
       try {
         log.append(a)
       } catch (err) {
         if (!isAofError(err) || err.code !== 'AOF_CLOSED') throw err
         dropped++
-        report(
-          new AofError(
-            'AOF_CLOSED',
-            `Action "${String(a.type)}" reached the reducers but was not logged: the log in ${log.dir} is closed (persist.close() was called), so this change will not be there after a restart. ${dropped} action(s) dropped so far (stats().droppedAfterClose).`,
-          ),
-        )
+        droppedAction = a as UnknownAction
       }
     }
-    // A dispatch that arrives while another is in flight comes from a subscriber (this
-    // middleware being last), after the reducers ran for the outer action: log the outer one
-    // first, so the log keeps the order in which the reducers saw the actions. (Only the
-    // innermost can be waiting: an outer one was logged when the inner one arrived.)
-    const appendOuter = () => {
-      const outer = stack[top - 1]
-      if (outer != null && reduction.count !== counts[top - 1]) {
-        write(outer)
-        stack[top - 1] = null
-      }
+    const reportDropped = (a: UnknownAction) => {
+      droppedAction = null
+      report(
+        new AofError(
+          'AOF_CLOSED',
+          `Action "${String(a.type)}" reached the reducers but was not logged: the log in ${log.dir} is closed (persist.close() was called), so this change will not be there after a restart. ${dropped} action(s) dropped so far (stats().droppedAfterClose).`,
+        ),
+      )
     }
     /** Logs the state of slices injected after creation that changed since last logged. */
     const appendLateSlices = (late: LazySlices) => {
@@ -315,7 +304,6 @@ export function aofPersist<S = any>(
         (checkApi && typeof type === 'string' && isApiAction(type, apiPaths)) ||
         (filter !== undefined && !filter(a))
       ) {
-        if (top !== 0) appendOuter()
         return next(action)
       }
       if (dev && log.status !== 'closed') {
@@ -341,26 +329,19 @@ export function aofPersist<S = any>(
         log.append(a)
         return a
       }
-      const depth = top
-      if (depth !== 0) appendOuter()
-      stack[depth] = a
-      const count = reduction.count
-      counts[depth] = count
-      top = depth + 1
+      // withAof's reducer appends the action as the reducers return for it, so the log has
+      // the reducers' order even when a subscriber dispatches while this one is announced, a
+      // reducer that throws logs nothing, and a subscriber that throws after the state
+      // changed leaves the action logged.
+      const outer = reduction.writer
+      reduction.writer = write
       let result: unknown
       try {
         result = next(action)
-      } catch (err) {
-        // The reducers ran and a subscriber threw: the state changed, so the action is logged.
-        if (stack[depth] === a && reduction.count !== count) write(a)
-        stack[depth] = null
-        top = depth
-        throw err
+      } finally {
+        reduction.writer = outer
+        if (droppedAction !== null) reportDropped(droppedAction)
       }
-      const waiting = stack[depth] === a
-      stack[depth] = null
-      top = depth
-      if (waiting) write(a)
       if (lazy !== null && lazy.late.size !== 0) appendLateSlices(lazy)
       return result
     }

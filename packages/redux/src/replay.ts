@@ -62,17 +62,18 @@ export interface ReplayRequest {
 }
 
 /**
- * How many times `withAof`'s reducer has returned (wrapping at 2^31): the middleware notes it
- * before it passes an action on, and a change says the reducers ran for that action. It tells a
- * reducer that threw (log nothing) from a subscriber that threw after the state changed (log the
- * action), and, when a subscriber dispatches while an action is in flight, that the outer action
- * was reduced (log it first, so the log keeps the reducers' order). The first reduction after
- * the middleware passes an action on is that action's: this middleware is last and reducers
- * cannot dispatch. Shared by every store of this module, like the reducers' call stack it
- * mirrors. A count rather than the action itself: V8 records every store of a new object into
- * an old one (a write barrier), and this is done once per action.
+ * Where withAof's reducer hands an action once the reducers returned for it: set by the
+ * aofPersist middleware (to its own append) while it passes an action on, taken (and cleared) by
+ * the reducer, so the action is written as it is reduced: in the reducers' order whatever
+ * subscribers dispatch while one is announced, never when a reducer throws, always once the
+ * state changed. The reduction right after the middleware passes an action on is that action's:
+ * the middleware is last and reducers cannot dispatch; the middleware puts back what was there
+ * when its dispatch returns. Shared by every store of this module, like the reducers' call stack
+ * it mirrors.
  */
-export const reduction: { count: number } = { count: 0 }
+export const reduction: { writer: ((action: Action) => void) | null } = {
+  writer: null,
+}
 
 export type AnyReducer = (state: any, action: Action) => any
 

@@ -93,15 +93,24 @@ export function withAof(reducer: unknown): AnyReducer {
       if (request) return replay(inner, lazy, state, request)
     } else if (action.type === SNAPSHOT_TYPE) {
       const next = mergeSnapshot(initialState(), readSnapshot(action)?.payload)
-      reduction.count = (reduction.count + 1) | 0
+      logReduced(action)
       return next
     }
     const next: unknown = inner(state, action)
-    reduction.count = (reduction.count + 1) | 0
+    logReduced(action)
     return next
   }
   Object.defineProperty(wrapped, WRAPPED, { value: inner })
   return wrapped
+}
+
+/** Hands `action`, just reduced, to the middleware that passed it on (see `reduction`). */
+function logReduced(action: Action): void {
+  const write = reduction.writer
+  if (write !== null) {
+    reduction.writer = null
+    write(action)
+  }
 }
 
 /**

@@ -173,6 +173,27 @@ describe('what is logged', () => {
     expect(typesOf(dir)).toEqual(['todos/added'])
   })
 
+  it('after close() an onError that dispatches is called once the dispatch returned, outside the reducers', async () => {
+    const dir = tempDir()
+    const seen: string[] = []
+    const opened = open(dir, {
+      onError: (err) => {
+        seen.push(err.code)
+        // Redux refuses a dispatch from inside a reducer: this one must not be. (Once: the
+        // action it dispatches is dropped and reported too.)
+        if (seen.length === 1) opened.store.dispatch(selected(7))
+      },
+    })
+    const { store } = opened
+    await opened.persist.close()
+    expect(() => store.dispatch(added('late'))).not.toThrow()
+    expect(store.getState().ui.selected).toBe(7)
+    expect(store.getState().todos.items.map((t) => t.text)).toEqual(['late'])
+    // The action onError dispatched was dropped too, and reported in its turn.
+    expect(seen).toEqual(['AOF_CLOSED', 'AOF_CLOSED'])
+    expect(opened.persist.stats().droppedAfterClose).toBe(2)
+  })
+
   it('after close() a throwing onError surfaces outside dispatch, which still returns', async () => {
     const dir = tempDir()
     const { store, persist } = open(dir, {
@@ -307,9 +328,15 @@ describe('unserializable actions', () => {
       vi.stubEnv('NODE_ENV', 'production')
       const dir = tempDir()
       const { store, persist } = open(dir)
-      expect(() => store.dispatch({ type: 'x', payload: 1n })).toThrow(
-        expect.objectContaining({ code: 'AOF_NOT_SERIALIZABLE' }),
-      )
+      const before = store.getState()
+      const heard = vi.fn()
+      store.subscribe(heard)
+      expect(() =>
+        store.dispatch({ ...added('big'), payload: { text: 1n } }),
+      ).toThrow(expect.objectContaining({ code: 'AOF_NOT_SERIALIZABLE' }))
+      // The write fails as the reducers return: the store keeps the state the log describes.
+      expect(store.getState()).toBe(before)
+      expect(heard).not.toHaveBeenCalled()
       await persist.close()
       expect(recordsOf(dir)).toEqual([])
     })
