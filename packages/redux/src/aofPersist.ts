@@ -177,8 +177,8 @@ export function aofPersist<S = any>(
    * they are never appended again and no other middleware sees them twice.
    */
   function follow(next: (action: unknown) => unknown) {
-    if (typeof following.subscribe !== 'function') return
-    unfollow = following.subscribe((event) => {
+    if (!followable) return
+    unfollow = following.subscribe!((event) => {
       if (event.type === 'role') return
       const request =
         event.type === 'records'
